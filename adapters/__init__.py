@@ -1,0 +1,1 @@
+"""Input adapters: tmsh text, archives (UCS/qkview), Terraform JSON, AS3/DO declarations."""

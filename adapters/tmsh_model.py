@@ -1,0 +1,845 @@
+"""Build the normalized model (:mod:`lyncpolicy.model`) from tmsh objects.
+
+One call builds one device from the files that describe it (``bigip_base.conf``,
+``bigip.conf``, partition files, ``profile_base.conf``...). Values that cannot be read become
+diagnostics with the file and line, never exceptions: one odd object must not hide the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from typing import Any, TypeVar
+
+from lyncpolicy.addresses import (
+    Address,
+    Network,
+    parse_address,
+    parse_endpoint,
+    parse_mask,
+    parse_network,
+    parse_port,
+    strip_folder,
+)
+from lyncpolicy.diagnostics import Diagnostic
+from lyncpolicy.model import (
+    ApplicationService,
+    BigIpObject,
+    Device,
+    DeviceGroup,
+    Monitor,
+    Nat,
+    Node,
+    Partition,
+    Persistence,
+    PersistRef,
+    Pool,
+    PoolMember,
+    Profile,
+    ProfileContext,
+    ProfileRef,
+    Route,
+    RouteDomain,
+    Rule,
+    SelfIp,
+    Snat,
+    SnatPool,
+    SnatTranslation,
+    SnatType,
+    Source,
+    TrafficGroup,
+    VirtualAddress,
+    VirtualServer,
+    VirtualType,
+    Vlan,
+    VlansMode,
+)
+
+from .tmsh import ParseResult, Statement, TmshObject
+
+T = TypeVar("T")
+
+_VIRTUAL_TYPE_KEYWORDS: dict[str, VirtualType] = {
+    "ip-forward": "ip-forward",
+    "l2-forward": "l2-forward",
+    "reject": "reject",
+    "internal": "internal",
+    "stateless": "stateless",
+    "dhcp-relay": "dhcp",
+}
+_FORWARDING_TYPES = frozenset({"ip-forward", "l2-forward", "reject", "dhcp"})
+_MONITOR_GLUE = frozenset({"and", "min", "of", "{", "}"})
+
+
+@dataclass(frozen=True, slots=True)
+class TmshInput:
+    """One parsed file and, when it came from an archive, which archive and member."""
+
+    result: ParseResult
+    archive: str | None = None
+    member: str | None = None
+
+
+@cache
+def builtin_profiles() -> Mapping[str, Any]:
+    """TMOS built-in profiles (kind and own settings) and per-kind defaults, shipped as data."""
+    data = files("lyncpolicy").joinpath("data/tmos_profile_base.json").read_text("utf-8")
+    loaded: Mapping[str, Any] = json.loads(data)
+    return loaded
+
+
+@dataclass
+class _Builder:
+    """Accumulates one device. Mutable while building; the Device it returns is frozen."""
+
+    name: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    partition_rd: dict[str, int] = field(default_factory=dict)
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hostname: str | None = None
+    version: str | None = None
+    raw_profiles: dict[str, tuple[TmshObject, TmshInput, bool]] = field(default_factory=dict)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def warn(self, source: Source, code: str, message: str, line: int | None = None) -> None:
+        self.diagnostics.append(
+            Diagnostic("warning", code, message, str(source).rsplit(":", 1)[0],
+                       line if line is not None else source.line)
+        )
+
+    def add(self, collection: str, obj: BigIpObject) -> None:
+        self.objects.setdefault(collection, {})[obj.name] = obj
+
+    def get(self, collection: str) -> dict[str, Any]:
+        return self.objects.setdefault(collection, {})
+
+    def default_rd(self, partition: str) -> int:
+        return self.partition_rd.get(partition, 0)
+
+
+def _source(obj: TmshObject, item: TmshInput) -> Source:
+    return Source(obj.path, obj.line, obj.end_line, item.archive, item.member)
+
+
+def _partition_of(full_path: str) -> str:
+    parts = full_path.split("/")
+    return parts[1] if len(parts) > 2 else "Common"
+
+
+def _resolve(name: str, partition: str) -> str:
+    return name if name.startswith("/") else f"/{partition}/{name}"
+
+
+def _value(props: Mapping[str, Statement], key: str) -> str | None:
+    stmt = props.get(key)
+    if stmt is None or not stmt.values:
+        return None
+    return " ".join(stmt.values)
+
+
+def _names_in(stmt: Statement | None) -> list[str]:
+    """Item names of a list block (``vlans { a b }``, ``rules { r1 r2 }``)."""
+    if stmt is None:
+        return []
+    if stmt.block is None:
+        return [w for w in stmt.values if w not in ("none", "{", "}")]
+    names: list[str] = []
+    for item in stmt.block:
+        names.extend(item.words)
+    return names
+
+
+def _settings(obj: TmshObject) -> dict[str, str]:
+    """Simple ``key value`` properties of an object (blocks and bare words left out)."""
+    return {
+        s.words[0]: " ".join(s.values)
+        for s in obj.body
+        if len(s.words) >= 2 and s.block is None and s.raw is None
+    }
+
+
+def _common(obj: TmshObject, item: TmshInput, props: Mapping[str, Statement]) -> dict[str, Any]:
+    full = obj.full_path or obj.type
+    app_service = _value(props, "app-service")
+    return {
+        "name": full,
+        "source": _source(obj, item),
+        "partition": _partition_of(full),
+        "app_service": None if app_service in (None, "none") else app_service,
+        "description": _value(props, "description"),
+        "property_lines": {key: stmt.line for key, stmt in props.items()},
+    }
+
+
+def _vlans(props: Mapping[str, Statement], partition: str) -> tuple[tuple[str, ...], VlansMode]:
+    vlans = tuple(_resolve(v, partition) for v in _names_in(props.get("vlans")))
+    if "vlans-enabled" in props:
+        return vlans, "enabled"
+    if vlans:
+        return vlans, "disabled"
+    return (), "all"
+
+
+def _enabled(props: Mapping[str, Statement]) -> bool:
+    return "disabled" not in props
+
+
+def _parse_or_warn(
+    builder: _Builder, source: Source, line: int, what: str, func: Callable[[], T]
+) -> T | None:
+    try:
+        return func()
+    except ValueError as exc:
+        builder.warn(source, "MODEL-BAD-VALUE", f"cannot read {what}: {exc}", line)
+        return None
+
+
+# -- object readers -------------------------------------------------------------------------
+
+
+def _read_partition(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    rd_text = _value(props, "default-route-domain") or "0"
+    rd = int(rd_text) if rd_text.isdigit() else 0
+    name = (obj.name or "").strip("/")
+    b.partition_rd[name] = rd
+    common = _common(obj, item, props)
+    common["name"] = f"/{name}"
+    b.add("partitions", Partition(**common, default_route_domain=rd))
+
+
+def _read_node(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    common = _common(obj, item, props)
+    text = _value(props, "address")
+    address = None
+    if text is not None and text != "any6":
+        address = _parse_or_warn(
+            b, common["source"], obj.line, f"node address {text!r}",
+            lambda: parse_address(text, b.default_rd(common["partition"])),
+        )
+    monitors = tuple(
+        _resolve(w, common["partition"])
+        for w in (props["monitor"].values if "monitor" in props else [])
+        if w not in _MONITOR_GLUE and not w.isdigit()
+    )
+    b.add("nodes", Node(**common, address=address, monitors=monitors))
+
+
+def _member(
+    b: _Builder, stmt: Statement, partition: str, source: Source
+) -> PoolMember:
+    name = _resolve(stmt.words[0], partition)
+    props = {s.words[0]: s for s in stmt.block or [] if s.words}
+    rd = b.default_rd(partition)
+    address: Address | None = None
+    port: int | None = None
+    try:
+        address, port = parse_endpoint(name, rd)
+    except ValueError:
+        host, sep, port_text = strip_folder(name).rpartition(":" if "." not in name else ".")
+        if sep:
+            try:
+                port = parse_port(port_text)
+            except ValueError:
+                port = None
+            node = b.get("nodes").get(_resolve(host, partition))
+            if isinstance(node, Node):
+                address = node.address
+    explicit = _value(props, "address")
+    if explicit is not None and explicit != "any6":
+        try:
+            address = parse_address(explicit, rd)
+        except ValueError as exc:
+            b.warn(source, "MODEL-BAD-VALUE", f"cannot read member address: {exc}", stmt.line)
+    if address is None:
+        # FQDN nodes resolve at run time on the device: not an input problem.
+        b.diagnostics.append(Diagnostic(
+            "note", "MODEL-MEMBER-ADDRESS",
+            f"pool member {name} has no static address (FQDN node?)",
+            source.file, stmt.line,
+        ))
+    disabled = _value(props, "session") == "user-disabled" or _value(props, "state") in (
+        "user-down",
+        "down",
+    )
+    return PoolMember(name, address, port, not disabled, stmt.line)
+
+
+def _read_pool(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    common = _common(obj, item, props)
+    members_stmt = props.get("members")
+    members = tuple(
+        _member(b, stmt, common["partition"], common["source"])
+        for stmt in (members_stmt.block or [] if members_stmt else [])
+        if stmt.words
+    )
+    monitor_words = props["monitor"].values if "monitor" in props else []
+    if "monitor" in props and props["monitor"].block:
+        monitor_words = monitor_words + _names_in(props["monitor"])
+    monitors = tuple(
+        _resolve(w, common["partition"])
+        for w in monitor_words
+        if w not in _MONITOR_GLUE and not w.isdigit() and w != "none"
+    )
+    min_active = _value(props, "min-active-members") or "0"
+    b.add(
+        "pools",
+        Pool(
+            **common,
+            members=members,
+            load_balancing_mode=_value(props, "load-balancing-mode") or "round-robin",
+            monitors=monitors,
+            min_active_members=int(min_active) if min_active.isdigit() else 0,
+        ),
+    )
+
+
+def _read_monitor(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    common = _common(obj, item, props)
+    defaults = _value(props, "defaults-from")
+    b.add(
+        "monitors",
+        Monitor(
+            **common,
+            kind=obj.type.split()[-1],
+            defaults_from=_resolve(defaults, common["partition"]) if defaults else None,
+            destination=_value(props, "destination"),
+            settings=_settings(obj),
+        ),
+    )
+
+
+def _read_self(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    common = _common(obj, item, props)
+    text = _value(props, "address")
+    address = network = None
+    if text is not None:
+        rd = b.default_rd(common["partition"])
+        network = _parse_or_warn(b, common["source"], obj.line, f"self IP {text!r}",
+                                 lambda: parse_network(text, rd))
+        host = text.split("/", 1)[0]
+        address = _parse_or_warn(b, common["source"], obj.line, f"self IP {text!r}",
+                                 lambda: parse_address(host, rd))
+    allow = props.get("allow-service")
+    b.add(
+        "self_ips",
+        SelfIp(
+            **common,
+            address=address,
+            network=network,
+            vlan=_resolve(v, common["partition"]) if (v := _value(props, "vlan")) else None,
+            traffic_group=_value(props, "traffic-group") or "/Common/traffic-group-local-only",
+            allow_service=tuple(_names_in(allow)) if allow is not None else (),
+        ),
+    )
+
+
+def _read_vlan(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    tag = _value(props, "tag")
+    b.add(
+        "vlans",
+        Vlan(
+            **_common(obj, item, props),
+            tag=int(tag) if tag and tag.isdigit() else None,
+            interfaces=tuple(_names_in(props.get("interfaces"))),
+        ),
+    )
+
+
+def _read_route(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    common = _common(obj, item, props)
+    rd = b.default_rd(common["partition"])
+    net_text = _value(props, "network")
+    gw_text = _value(props, "gw")
+    network = (
+        _parse_or_warn(b, common["source"], obj.line, f"route network {net_text!r}",
+                       lambda: parse_network(net_text, rd))
+        if net_text
+        else None
+    )
+    gateway = (
+        _parse_or_warn(b, common["source"], obj.line, f"route gateway {gw_text!r}",
+                       lambda: parse_address(gw_text, rd))
+        if gw_text
+        else None
+    )
+    b.add(
+        "routes",
+        Route(
+            **common,
+            network=network,
+            gateway=gateway,
+            pool=_value(props, "pool"),
+            interface=_value(props, "interface"),
+        ),
+    )
+
+
+def _read_route_domain(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    common = _common(obj, item, props)
+    rd_id = _value(props, "id") or (obj.name or "").rsplit("/", 1)[-1]
+    b.add(
+        "route_domains",
+        RouteDomain(
+            **common,
+            id=int(rd_id) if rd_id.isdigit() else 0,
+            vlans=tuple(_resolve(v, common["partition"]) for v in _names_in(props.get("vlans"))),
+            parent=_value(props, "parent"),
+        ),
+    )
+
+
+def _read_snat(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    common = _common(obj, item, props)
+    rd = b.default_rd(common["partition"])
+    origins: list[Network] = []
+    for text in _names_in(props.get("origins")):
+        parsed = _parse_or_warn(b, common["source"], obj.line, f"SNAT origin {text!r}",
+                                lambda t=text: parse_network(t, rd))  # type: ignore[misc]
+        if parsed is not None:
+            origins.append(parsed)
+    vlans, mode = _vlans(props, common["partition"])
+    snatpool = _value(props, "snatpool")
+    b.add(
+        "snats",
+        Snat(
+            **common,
+            origins=tuple(origins),
+            translation=_value(props, "translation"),
+            snatpool=_resolve(snatpool, common["partition"]) if snatpool else None,
+            automap="automap" in props,
+            vlans=vlans,
+            vlans_mode=mode,
+            enabled=_enabled(props),
+        ),
+    )
+
+
+def _read_snatpool(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    b.add("snat_pools", SnatPool(**_common(obj, item, props),
+                                 members=tuple(_names_in(props.get("members")))))
+
+
+def _read_snat_translation(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    common = _common(obj, item, props)
+    text = _value(props, "address") or strip_folder(obj.name or "")
+    address = _parse_or_warn(b, common["source"], obj.line, f"SNAT translation {text!r}",
+                             lambda: parse_address(text, b.default_rd(common["partition"])))
+    b.add("snat_translations", SnatTranslation(**common, address=address,
+                                               traffic_group=_value(props, "traffic-group")))
+
+
+def _read_nat(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    common = _common(obj, item, props)
+    rd = b.default_rd(common["partition"])
+
+    def addr(key: str) -> Address | None:
+        text = _value(props, key)
+        if text is None:
+            return None
+        return _parse_or_warn(b, common["source"], props[key].line, f"{key} {text!r}",
+                              lambda: parse_address(text, rd))
+
+    vlans, mode = _vlans(props, common["partition"])
+    b.add(
+        "nats",
+        Nat(
+            **common,
+            originating_address=addr("originating-address"),
+            translation_address=addr("translation-address"),
+            vlans=vlans,
+            vlans_mode=mode,
+            arp=_value(props, "arp") != "disabled",
+            traffic_group=_value(props, "traffic-group"),
+            enabled=_enabled(props),
+        ),
+    )
+
+
+def _read_virtual_address(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    common = _common(obj, item, props)
+    text = _value(props, "address") or strip_folder(obj.name or "")
+    address = _parse_or_warn(b, common["source"], obj.line, f"virtual address {text!r}",
+                             lambda: parse_address(text, b.default_rd(common["partition"])))
+    mask_text = _value(props, "mask")
+    mask = None
+    if address is not None:
+        mask = _parse_or_warn(b, common["source"], obj.line, f"mask {mask_text!r}",
+                              lambda: parse_mask(mask_text, address.ip.version))
+    b.add(
+        "virtual_addresses",
+        VirtualAddress(
+            **common,
+            address=address,
+            mask=mask,
+            arp=_value(props, "arp") != "disabled",
+            traffic_group=_value(props, "traffic-group"),
+            enabled=_value(props, "enabled") != "no" and "disabled" not in props,
+        ),
+    )
+
+
+def _read_device_group(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    b.add(
+        "device_groups",
+        DeviceGroup(
+            **_common(obj, item, props),
+            type=_value(props, "type") or "sync-only",
+            devices=tuple(_names_in(props.get("devices"))),
+        ),
+    )
+
+
+def _read_traffic_group(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    b.add("traffic_groups", TrafficGroup(**_common(obj, item, obj.properties())))
+
+
+def _read_app_service(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    common = _common(obj, item, props)
+    variables: dict[str, str] = {}
+    for stmt in (props["variables"].block or []) if "variables" in props else []:
+        if stmt.words and stmt.block is not None:
+            inner = {s.words[0]: " ".join(s.values) for s in stmt.block if s.words}
+            variables[stmt.words[0]] = inner.get("value", "")
+    tables: dict[str, tuple[Mapping[str, str], ...]] = {}
+    for stmt in (props["tables"].block or []) if "tables" in props else []:
+        if not stmt.words or stmt.block is None:
+            continue
+        inner_props = {s.words[0]: s for s in stmt.block if s.words}
+        columns = _names_in(inner_props.get("column-names"))
+        rows: list[Mapping[str, str]] = []
+        rows_stmt = inner_props.get("rows")
+        for row in (rows_stmt.block or []) if rows_stmt else []:
+            cells: list[str] = []
+            for cell in row.block or []:
+                if cell.key == "row":
+                    cells = _names_in(cell)
+            rows.append(dict(zip(columns, cells, strict=False)))
+        tables[stmt.words[0]] = tuple(rows)
+    b.add(
+        "application_services",
+        ApplicationService(
+            **common,
+            template=_value(props, "template"),
+            variables=variables,
+            tables=tables,
+        ),
+    )
+
+
+def _read_irule(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    common = _common(obj, item, {})
+    b.add("irules", Rule(**common, text=obj.raw or ""))
+
+
+def _read_global_settings(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    hostname = _value(obj.properties(), "hostname")
+    if hostname:
+        b.hostname = hostname
+
+
+_READERS: dict[str, Callable[[_Builder, TmshObject, TmshInput], None]] = {
+    "ltm node": _read_node,
+    "ltm pool": _read_pool,
+    "ltm snat": _read_snat,
+    "ltm snatpool": _read_snatpool,
+    "ltm snat-translation": _read_snat_translation,
+    "ltm nat": _read_nat,
+    "ltm virtual-address": _read_virtual_address,
+    "ltm rule": _read_irule,
+    "net self": _read_self,
+    "net vlan": _read_vlan,
+    "net route": _read_route,
+    "net route-domain": _read_route_domain,
+    "cm device-group": _read_device_group,
+    "cm traffic-group": _read_traffic_group,
+    "sys application service": _read_app_service,
+    "sys global-settings": _read_global_settings,
+}
+
+
+# -- profiles: defaults-from chains --------------------------------------------------------
+
+
+def _profile_kind(b: _Builder, name: str) -> str | None:
+    raw = b.raw_profiles.get(name)
+    if raw is not None:
+        return raw[0].type.split()[-1]
+    entry = builtin_profiles()["profiles"].get(name)
+    return str(entry["kind"]) if entry else None
+
+
+def _own_settings(b: _Builder, name: str) -> tuple[dict[str, str], str | None]:
+    raw = b.raw_profiles.get(name)
+    if raw is not None:
+        settings = _settings(raw[0])
+        parent = settings.pop("defaults-from", None)
+        return settings, (_resolve(parent, _partition_of(name)) if parent else None)
+    entry = builtin_profiles()["profiles"].get(name, {})
+    settings = dict(entry.get("settings", {}))
+    parent = settings.pop("defaults-from", None)
+    return settings, parent
+
+
+def _effective(b: _Builder, name: str, kind: str) -> dict[str, str]:
+    """Own settings over the parent's, up the ``defaults-from`` chain, over type defaults."""
+    chain: list[dict[str, str]] = []
+    seen: set[str] = set()
+    current: str | None = name
+    while current is not None and current not in seen:
+        seen.add(current)
+        settings, current = _own_settings(b, current)
+        chain.append(settings)
+    effective = dict(builtin_profiles()["type_defaults"].get(kind, {}))
+    for settings in reversed(chain):
+        effective.update(settings)
+    return effective
+
+
+def _build_profiles(b: _Builder) -> None:
+    for name, (obj, item, builtin) in b.raw_profiles.items():
+        family, kind = obj.type.split()[1], obj.type.split()[-1]
+        props = obj.properties()
+        settings = _settings(obj)
+        parent = settings.pop("defaults-from", None)
+        common = _common(obj, item, props)
+        fields_: dict[str, Any] = {
+            **common,
+            "kind": kind,
+            "defaults_from": _resolve(parent, common["partition"]) if parent else None,
+            "settings": settings,
+            "effective": _effective(b, name, kind),
+            "builtin": builtin,
+        }
+        if family == "persistence":
+            b.add("persistence", Persistence(**fields_))
+        else:
+            b.add("profiles", Profile(**fields_))
+
+
+# -- virtual servers -----------------------------------------------------------------------
+
+
+def _snat(props: Mapping[str, Statement], partition: str) -> tuple[SnatType, str | None]:
+    stmt = props.get("source-address-translation")
+    if stmt is not None and stmt.block is not None:
+        inner = {s.words[0]: " ".join(s.values) for s in stmt.block if s.words}
+        snat_type = inner.get("type", "none")
+        pool = inner.get("pool")
+        resolved = _resolve(pool, partition) if pool and pool != "none" else None
+        if snat_type in ("automap", "snat", "lsn", "none"):
+            return snat_type, resolved  # type: ignore[return-value]
+        return "none", resolved
+    # v11.0-11.3: `snat automap` / `snatpool NAME` directly on the virtual.
+    if _value(props, "snat") == "automap":
+        return "automap", None
+    snatpool = _value(props, "snatpool")
+    if snatpool and snatpool != "none":
+        return "snat", _resolve(snatpool, partition)
+    return "none", None
+
+
+def _read_virtual(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
+    props = obj.properties()
+    common = _common(obj, item, props)
+    source: Source = common["source"]
+    partition = common["partition"]
+    rd = b.default_rd(partition)
+    vtype: VirtualType = "standard"
+    for keyword, kind in _VIRTUAL_TYPE_KEYWORDS.items():
+        if keyword in props:
+            vtype = kind
+    destination: Address | None = None
+    port: int | None = None
+    dest_text = _value(props, "destination")
+    if dest_text is not None:
+        parsed = _parse_or_warn(b, source, props["destination"].line,
+                                f"destination {dest_text!r}",
+                                lambda: parse_endpoint(dest_text, rd))
+        if parsed is None:
+            # `destination /Common/vaddr_name:443` names a virtual address.
+            host, _, port_text = dest_text.rpartition(":")
+            vaddr = b.get("virtual_addresses").get(_resolve(host, partition))
+            if isinstance(vaddr, VirtualAddress):
+                destination = vaddr.address
+                port = parse_port(port_text) if port_text.isdigit() else None
+        else:
+            destination, port = parsed
+    mask_text = _value(props, "mask")
+    mask: int | None = None
+    destination_network: Network | None = None
+    if destination is not None:
+        mask = _parse_or_warn(b, source, obj.line, f"mask {mask_text!r}",
+                              lambda: parse_mask(mask_text, destination.ip.version))
+        if mask is not None:
+            destination_network = Network(
+                destination.route_domain,
+                parse_network(str(destination.ip), destination.route_domain, str(mask)).network,
+            )
+    source_text = _value(props, "source")
+    default_source = "::/0" if destination and destination.ip.version == 6 else "0.0.0.0/0"
+    src_rd = destination.route_domain if destination is not None else rd
+    source_network = _parse_or_warn(
+        b, source, props["source"].line if "source" in props else obj.line,
+        f"source {source_text!r}",
+        lambda: parse_network(source_text or default_source, src_rd),
+    )
+    snat_type, snat_pool = _snat(props, partition)
+    vlans, mode = _vlans(props, partition)
+    profiles: list[ProfileRef] = []
+    profiles_stmt = props.get("profiles")
+    for stmt in (profiles_stmt.block or []) if profiles_stmt else []:
+        for word in stmt.words[:1]:
+            inner = {s.words[0]: " ".join(s.values) for s in stmt.block or [] if s.words}
+            context = inner.get("context", "all")
+            ctx: ProfileContext = context if context in ("clientside", "serverside") else "all"  # type: ignore[assignment]
+            profiles.append(ProfileRef(_resolve(word, partition), ctx))
+    if profiles_stmt is not None and profiles_stmt.block is None:
+        profiles.extend(ProfileRef(_resolve(w, partition)) for w in profiles_stmt.values)
+    persist: list[PersistRef] = []
+    persist_stmt = props.get("persist")
+    for stmt in (persist_stmt.block or []) if persist_stmt else []:
+        if stmt.words:
+            inner = {s.words[0]: " ".join(s.values) for s in stmt.block or [] if s.words}
+            persist.append(PersistRef(_resolve(stmt.words[0], partition),
+                                      inner.get("default", "yes") == "yes"))
+    if persist_stmt is not None and persist_stmt.block is None:
+        persist.extend(PersistRef(_resolve(w, partition)) for w in persist_stmt.values
+                       if w != "none")
+    fallback = _value(props, "fallback-persistence")
+    pool = _value(props, "pool")
+    forwarding = vtype in _FORWARDING_TYPES
+    default_translate = "disabled" if forwarding else "enabled"
+    if vtype == "standard" and any(
+        _profile_kind(b, p.name) == "fastl4" for p in profiles
+    ):
+        vtype = "performance-l4"
+    b.add(
+        "virtual_servers",
+        VirtualServer(
+            **common,
+            destination=destination,
+            port=port,
+            mask=mask,
+            destination_network=destination_network,
+            source_network=source_network,
+            ip_protocol=_value(props, "ip-protocol") or "any",
+            type=vtype,
+            snat_type=snat_type,
+            snat_pool=snat_pool,
+            vlans=vlans,
+            vlans_mode=mode,
+            profiles=tuple(profiles),
+            persist=tuple(persist),
+            fallback_persistence=_resolve(fallback, partition)
+            if fallback and fallback != "none"
+            else None,
+            pool=_resolve(pool, partition) if pool and pool != "none" else None,
+            rules=tuple(_resolve(r, partition) for r in _names_in(props.get("rules"))),
+            policies=tuple(_resolve(p, partition) for p in _names_in(props.get("policies"))),
+            translate_address=(_value(props, "translate-address") or default_translate)
+            == "enabled",
+            translate_port=(_value(props, "translate-port") or default_translate) == "enabled",
+            enabled=_enabled(props),
+        ),
+    )
+
+
+def _add_referenced_builtins(b: _Builder) -> None:
+    """TMOS built-ins that virtuals use but the input does not list (no profile_base.conf)."""
+    table = builtin_profiles()["profiles"]
+    profiles, persistence = b.get("profiles"), b.get("persistence")
+    for virtual in b.get("virtual_servers").values():
+        names = [p.name for p in virtual.profiles] + [p.name for p in virtual.persist]
+        if virtual.fallback_persistence:
+            names.append(virtual.fallback_persistence)
+        for name in names:
+            entry = table.get(name)
+            if entry is None or name in profiles or name in persistence:
+                continue
+            kind = str(entry["kind"])
+            settings = dict(entry.get("settings", {}))
+            parent = settings.pop("defaults-from", None)
+            fields_: dict[str, Any] = {
+                "name": name,
+                "kind": kind,
+                "defaults_from": parent,
+                "settings": settings,
+                "effective": _effective(b, name, kind),
+                "builtin": True,
+            }
+            if entry["family"] == "persistence":
+                b.add("persistence", Persistence(**fields_))
+            else:
+                b.add("profiles", Profile(**fields_))
+
+
+# -- entry point ---------------------------------------------------------------------------
+
+_BASE_PROFILE_FILES = ("profile_base.conf", "low_profile_base.conf")
+
+
+def build_device(inputs: Sequence[TmshInput], name: str) -> tuple[Device, list[Diagnostic]]:
+    """Build one device from its parsed files (order does not matter)."""
+    b = _Builder(name)
+    ordered = list(inputs)
+    all_objects: list[tuple[TmshObject, TmshInput]] = [
+        (obj, item) for item in ordered for obj in item.result.objects
+    ]
+    for item in ordered:
+        if b.version is None and item.result.tmsh_version:
+            b.version = item.result.tmsh_version
+    # Partitions first: their default route domain qualifies every address inside them.
+    for obj, item in all_objects:
+        if obj.type == "auth partition":
+            _read_partition(b, obj, item)
+    deferred: list[tuple[TmshObject, TmshInput]] = []
+    for obj, item in all_objects:
+        kind = obj.type
+        if kind.startswith(("ltm profile ", "ltm persistence ")) and obj.full_path:
+            builtin = (item.member or obj.path).endswith(_BASE_PROFILE_FILES)
+            b.raw_profiles[obj.full_path] = (obj, item, builtin)
+        elif kind.startswith("ltm monitor "):
+            _read_monitor(b, obj, item)
+        elif kind == "ltm virtual":
+            deferred.append((obj, item))
+        elif kind in ("ltm pool",):
+            deferred.insert(0, (obj, item))  # after nodes: members may name nodes
+        else:
+            reader = _READERS.get(kind)
+            if reader is not None:
+                reader(b, obj, item)
+    _build_profiles(b)
+    for obj, item in deferred:
+        if obj.type == "ltm pool":
+            _read_pool(b, obj, item)
+        else:
+            _read_virtual(b, obj, item)
+    _add_referenced_builtins(b)
+    collections: dict[str, Any] = {key: dict(value) for key, value in b.objects.items()}
+    device = Device(
+        name=b.hostname or name,
+        hostname=b.hostname,
+        version=b.version,
+        inputs=tuple(dict.fromkeys(item.archive or item.result.path for item in ordered)),
+        **collections,
+    )
+    return device, b.diagnostics

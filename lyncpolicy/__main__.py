@@ -1,0 +1,3 @@
+from lyncpolicy.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Built-in declarative rule packs (YAML), shipped as package data."""

@@ -1,0 +1,1 @@
+"""JSON Schemas for the model, rules, configuration and reports, shipped as package data."""
