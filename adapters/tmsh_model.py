@@ -107,8 +107,13 @@ class _Builder:
 
     def warn(self, source: Source, code: str, message: str, line: int | None = None) -> None:
         self.diagnostics.append(
-            Diagnostic("warning", code, message, str(source).rsplit(":", 1)[0],
-                       line if line is not None else source.line)
+            Diagnostic(
+                "warning",
+                code,
+                message,
+                str(source).rsplit(":", 1)[0],
+                line if line is not None else source.line,
+            )
         )
 
     def add(self, collection: str, obj: BigIpObject) -> None:
@@ -219,7 +224,10 @@ def _read_node(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     address = None
     if text is not None and text != "any6":
         address = _parse_or_warn(
-            b, common["source"], obj.line, f"node address {text!r}",
+            b,
+            common["source"],
+            obj.line,
+            f"node address {text!r}",
             lambda: parse_address(text, b.default_rd(common["partition"])),
         )
     monitors = tuple(
@@ -230,9 +238,7 @@ def _read_node(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     b.add("nodes", Node(**common, address=address, monitors=monitors))
 
 
-def _member(
-    b: _Builder, stmt: Statement, partition: str, source: Source
-) -> PoolMember:
+def _member(b: _Builder, stmt: Statement, partition: str, source: Source) -> PoolMember:
     name = _resolve(stmt.words[0], partition)
     props = {s.words[0]: s for s in stmt.block or [] if s.words}
     rd = b.default_rd(partition)
@@ -258,11 +264,15 @@ def _member(
             b.warn(source, "MODEL-BAD-VALUE", f"cannot read member address: {exc}", stmt.line)
     if address is None:
         # FQDN nodes resolve at run time on the device: not an input problem.
-        b.diagnostics.append(Diagnostic(
-            "note", "MODEL-MEMBER-ADDRESS",
-            f"pool member {name} has no static address (FQDN node?)",
-            source.file, stmt.line,
-        ))
+        b.diagnostics.append(
+            Diagnostic(
+                "note",
+                "MODEL-MEMBER-ADDRESS",
+                f"pool member {name} has no static address (FQDN node?)",
+                source.file,
+                stmt.line,
+            )
+        )
     disabled = _value(props, "session") == "user-disabled" or _value(props, "state") in (
         "user-down",
         "down",
@@ -323,11 +333,13 @@ def _read_self(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     address = network = None
     if text is not None:
         rd = b.default_rd(common["partition"])
-        network = _parse_or_warn(b, common["source"], obj.line, f"self IP {text!r}",
-                                 lambda: parse_network(text, rd))
+        network = _parse_or_warn(
+            b, common["source"], obj.line, f"self IP {text!r}", lambda: parse_network(text, rd)
+        )
         host = text.split("/", 1)[0]
-        address = _parse_or_warn(b, common["source"], obj.line, f"self IP {text!r}",
-                                 lambda: parse_address(host, rd))
+        address = _parse_or_warn(
+            b, common["source"], obj.line, f"self IP {text!r}", lambda: parse_address(host, rd)
+        )
     allow = props.get("allow-service")
     b.add(
         "self_ips",
@@ -362,14 +374,24 @@ def _read_route(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     net_text = _value(props, "network")
     gw_text = _value(props, "gw")
     network = (
-        _parse_or_warn(b, common["source"], obj.line, f"route network {net_text!r}",
-                       lambda: parse_network(net_text, rd))
+        _parse_or_warn(
+            b,
+            common["source"],
+            obj.line,
+            f"route network {net_text!r}",
+            lambda: parse_network(net_text, rd),
+        )
         if net_text
         else None
     )
     gateway = (
-        _parse_or_warn(b, common["source"], obj.line, f"route gateway {gw_text!r}",
-                       lambda: parse_address(gw_text, rd))
+        _parse_or_warn(
+            b,
+            common["source"],
+            obj.line,
+            f"route gateway {gw_text!r}",
+            lambda: parse_address(gw_text, rd),
+        )
         if gw_text
         else None
     )
@@ -406,8 +428,13 @@ def _read_snat(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     rd = b.default_rd(common["partition"])
     origins: list[Network] = []
     for text in _names_in(props.get("origins")):
-        parsed = _parse_or_warn(b, common["source"], obj.line, f"SNAT origin {text!r}",
-                                lambda t=text: parse_network(t, rd))  # type: ignore[misc]
+        parsed = _parse_or_warn(
+            b,
+            common["source"],
+            obj.line,
+            f"SNAT origin {text!r}",
+            lambda t=text: parse_network(t, rd),
+        )  # type: ignore[misc]
         if parsed is not None:
             origins.append(parsed)
     vlans, mode = _vlans(props, common["partition"])
@@ -429,18 +456,27 @@ def _read_snat(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
 
 def _read_snatpool(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    b.add("snat_pools", SnatPool(**_common(obj, item, props),
-                                 members=tuple(_names_in(props.get("members")))))
+    b.add(
+        "snat_pools",
+        SnatPool(**_common(obj, item, props), members=tuple(_names_in(props.get("members")))),
+    )
 
 
 def _read_snat_translation(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
     common = _common(obj, item, props)
     text = _value(props, "address") or strip_folder(obj.name or "")
-    address = _parse_or_warn(b, common["source"], obj.line, f"SNAT translation {text!r}",
-                             lambda: parse_address(text, b.default_rd(common["partition"])))
-    b.add("snat_translations", SnatTranslation(**common, address=address,
-                                               traffic_group=_value(props, "traffic-group")))
+    address = _parse_or_warn(
+        b,
+        common["source"],
+        obj.line,
+        f"SNAT translation {text!r}",
+        lambda: parse_address(text, b.default_rd(common["partition"])),
+    )
+    b.add(
+        "snat_translations",
+        SnatTranslation(**common, address=address, traffic_group=_value(props, "traffic-group")),
+    )
 
 
 def _read_nat(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
@@ -452,8 +488,9 @@ def _read_nat(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
         text = _value(props, key)
         if text is None:
             return None
-        return _parse_or_warn(b, common["source"], props[key].line, f"{key} {text!r}",
-                              lambda: parse_address(text, rd))
+        return _parse_or_warn(
+            b, common["source"], props[key].line, f"{key} {text!r}", lambda: parse_address(text, rd)
+        )
 
     vlans, mode = _vlans(props, common["partition"])
     b.add(
@@ -475,13 +512,23 @@ def _read_virtual_address(b: _Builder, obj: TmshObject, item: TmshInput) -> None
     props = obj.properties()
     common = _common(obj, item, props)
     text = _value(props, "address") or strip_folder(obj.name or "")
-    address = _parse_or_warn(b, common["source"], obj.line, f"virtual address {text!r}",
-                             lambda: parse_address(text, b.default_rd(common["partition"])))
+    address = _parse_or_warn(
+        b,
+        common["source"],
+        obj.line,
+        f"virtual address {text!r}",
+        lambda: parse_address(text, b.default_rd(common["partition"])),
+    )
     mask_text = _value(props, "mask")
     mask = None
     if address is not None:
-        mask = _parse_or_warn(b, common["source"], obj.line, f"mask {mask_text!r}",
-                              lambda: parse_mask(mask_text, address.ip.version))
+        mask = _parse_or_warn(
+            b,
+            common["source"],
+            obj.line,
+            f"mask {mask_text!r}",
+            lambda: parse_mask(mask_text, address.ip.version),
+        )
     b.add(
         "virtual_addresses",
         VirtualAddress(
@@ -671,9 +718,13 @@ def _read_virtual(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     port: int | None = None
     dest_text = _value(props, "destination")
     if dest_text is not None:
-        parsed = _parse_or_warn(b, source, props["destination"].line,
-                                f"destination {dest_text!r}",
-                                lambda: parse_endpoint(dest_text, rd))
+        parsed = _parse_or_warn(
+            b,
+            source,
+            props["destination"].line,
+            f"destination {dest_text!r}",
+            lambda: parse_endpoint(dest_text, rd),
+        )
         if parsed is None:
             # `destination /Common/vaddr_name:443` names a virtual address.
             host, _, port_text = dest_text.rpartition(":")
@@ -687,8 +738,13 @@ def _read_virtual(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     mask: int | None = None
     destination_network: Network | None = None
     if destination is not None:
-        mask = _parse_or_warn(b, source, obj.line, f"mask {mask_text!r}",
-                              lambda: parse_mask(mask_text, destination.ip.version))
+        mask = _parse_or_warn(
+            b,
+            source,
+            obj.line,
+            f"mask {mask_text!r}",
+            lambda: parse_mask(mask_text, destination.ip.version),
+        )
         if mask is not None:
             destination_network = Network(
                 destination.route_domain,
@@ -698,7 +754,9 @@ def _read_virtual(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     default_source = "::/0" if destination and destination.ip.version == 6 else "0.0.0.0/0"
     src_rd = destination.route_domain if destination is not None else rd
     source_network = _parse_or_warn(
-        b, source, props["source"].line if "source" in props else obj.line,
+        b,
+        source,
+        props["source"].line if "source" in props else obj.line,
         f"source {source_text!r}",
         lambda: parse_network(source_text or default_source, src_rd),
     )
@@ -719,18 +777,18 @@ def _read_virtual(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     for stmt in (persist_stmt.block or []) if persist_stmt else []:
         if stmt.words:
             inner = {s.words[0]: " ".join(s.values) for s in stmt.block or [] if s.words}
-            persist.append(PersistRef(_resolve(stmt.words[0], partition),
-                                      inner.get("default", "yes") == "yes"))
+            persist.append(
+                PersistRef(_resolve(stmt.words[0], partition), inner.get("default", "yes") == "yes")
+            )
     if persist_stmt is not None and persist_stmt.block is None:
-        persist.extend(PersistRef(_resolve(w, partition)) for w in persist_stmt.values
-                       if w != "none")
+        persist.extend(
+            PersistRef(_resolve(w, partition)) for w in persist_stmt.values if w != "none"
+        )
     fallback = _value(props, "fallback-persistence")
     pool = _value(props, "pool")
     forwarding = vtype in _FORWARDING_TYPES
     default_translate = "disabled" if forwarding else "enabled"
-    if vtype == "standard" and any(
-        _profile_kind(b, p.name) == "fastl4" for p in profiles
-    ):
+    if vtype == "standard" and any(_profile_kind(b, p.name) == "fastl4" for p in profiles):
         vtype = "performance-l4"
     b.add(
         "virtual_servers",

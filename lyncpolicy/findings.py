@@ -47,7 +47,7 @@ class Finding:
     rule_id: str
     severity: Severity
     status: Status
-    object: str
+    object_path: str
     object_kind: str
     device: str
     message: str
@@ -61,7 +61,7 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable across line moves and reorderings: rule, device, object path and detail."""
-        key = "\x1f".join((self.rule_id, self.device, self.object, self.detail))
+        key = "\x1f".join((self.rule_id, self.device, self.object_path, self.detail))
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
     @property
