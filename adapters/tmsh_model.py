@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from importlib.resources import files
 from typing import Any, TypeVar
 
@@ -433,8 +433,8 @@ def _read_snat(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
             common["source"],
             obj.line,
             f"SNAT origin {text!r}",
-            lambda t=text: parse_network(t, rd),
-        )  # type: ignore[misc]
+            partial(parse_network, text, rd),
+        )
         if parsed is not None:
             origins.append(parsed)
     vlans, mode = _vlans(props, common["partition"])

@@ -11,12 +11,15 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import IO, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from lyncpolicy import __version__
 from lyncpolicy.errors import LyncpolicyError
+
+if TYPE_CHECKING:
+    from lyncpolicy.loader import LoadResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,14 +50,6 @@ def _output_option(func: F) -> F:
     )(func)
 
 
-def _strict_option(func: F) -> F:
-    return click.option(
-        "--strict",
-        is_flag=True,
-        help="Treat input diagnostics (duplicate objects, stray text...) as errors (exit 2).",
-    )(func)
-
-
 def _write(text: str, output: str | None) -> None:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
@@ -63,14 +58,79 @@ def _write(text: str, output: str | None) -> None:
         handle.write(text if text.endswith("\n") else text + "\n")
 
 
-def _report_diagnostics(diagnostics: Sequence[Any], strict: bool, stream: IO[str]) -> None:
+def _parse_size(text: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    value = text.strip().lower().removesuffix("ib").removesuffix("b")
+    factor = units.get(value[-1:], 1)
+    number = value[:-1] if value[-1:] in units else value
+    if not number.isdigit() or int(number) <= 0:
+        raise click.BadParameter(f"{text!r} is not a size like 512M or 2G")
+    return int(number) * factor
+
+
+def _input_options(func: F) -> F:
+    options = [
+        click.option("--strict", is_flag=True,
+                     help="Input warnings (duplicate objects, stray text...) and unreadable "
+                          "inputs are errors (exit 2)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                     help="Archives read in parallel (default: number of CPUs)."),
+        click.option("--max-config-size", default="512M", show_default=True,
+                     help="Cap on configuration text read from one archive."),
+        click.option("--verbose", "-v", is_flag=True, help="Also show notes about the inputs."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _load_inputs(
+    paths: Sequence[str], *, strict: bool, jobs: int | None, max_config_size: str,
+    verbose: bool, build_model: bool = True,
+) -> LoadResult:
+    """Load inputs, print diagnostics and per-input errors, and stop with exit 2 when
+    nothing could be read (or anything failed under --strict)."""
+    from lyncpolicy.loader import load
+
+    limit = _parse_size(max_config_size)
+    workers = jobs or os.cpu_count() or 1
+    bar_state: dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        if total <= 3 or not sys.stderr.isatty():
+            return
+        if "bar" not in bar_state:
+            bar_state["bar"] = click.progressbar(length=total, label="reading", file=sys.stderr)
+            bar_state["bar"].__enter__()
+        bar_state["bar"].update(1)
+        if done == total:
+            bar_state["bar"].__exit__(None, None, None)
+
+    loaded = load(paths, max_config_bytes=limit, build_model=build_model, jobs=workers,
+                  progress=progress)
+    diagnostics = loaded.all_diagnostics()
     for diagnostic in diagnostics:
-        click.echo(str(diagnostic), file=stream)
+        if verbose or diagnostic.level != "note":
+            click.echo(str(diagnostic), file=sys.stderr)
+    for error in loaded.errors:
+        click.echo(f"lyncpolicy: error: {error}", err=True)
+    readable = [u for u in loaded.units if u.error is None]
+    if loaded.errors and (strict or not readable):
+        raise _Exit(EXIT_ERROR)
     if strict and any(d.level in ("warning", "error") for d in diagnostics):
         raise LyncpolicyError(
-            f"{len(diagnostics)} input diagnostic(s) and --strict is set",
+            f"{sum(d.level != 'note' for d in diagnostics)} input warning(s) and --strict is set",
             hint="fix the inputs or drop --strict",
         )
+    return loaded
+
+
+class _Exit(Exception):
+    """Leave with an exit code after the messages were already printed."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 @click.group(
@@ -92,8 +152,9 @@ def cli() -> None:
 @_paths_argument
 @_format_option("text", "json")
 @_output_option
-@_strict_option
-def parse(paths: tuple[str, ...], output_format: str, output: str | None, strict: bool) -> None:
+@_input_options
+def parse(paths: tuple[str, ...], output_format: str, output: str | None, strict: bool,
+          jobs: int | None, max_config_size: str, verbose: bool) -> None:
     """Read tmsh files or archives and print the raw object inventory.
 
     The JSON form is a tmsh-to-JSON conversion: every object with its type, full name, file,
@@ -105,15 +166,14 @@ def parse(paths: tuple[str, ...], output_format: str, output: str | None, strict
       lyncpolicy parse backup.ucs --format json -o objects.json
     """
     from lyncpolicy.adapters.tmsh import ParseResult
-    from lyncpolicy.loader import load
 
-    loaded = load(paths, build_model=False)
-    _report_diagnostics(loaded.diagnostics, strict, sys.stderr)
+    loaded = _load_inputs(paths, strict=strict, jobs=1, max_config_size=max_config_size,
+                          verbose=verbose, build_model=False)
     results = [p for p in loaded.parsed if isinstance(p, ParseResult)]
     if output_format == "json":
         document = {
             "objects": [obj.to_dict() for result in results for obj in result.objects],
-            "diagnostics": [d.to_dict() for d in loaded.diagnostics],
+            "diagnostics": [d.to_dict() for d in loaded.all_diagnostics()],
         }
         _write(json.dumps(document, indent=1), output)
         return
@@ -132,8 +192,9 @@ def parse(paths: tuple[str, ...], output_format: str, output: str | None, strict
 @_paths_argument
 @_format_option("text", "json")
 @_output_option
-@_strict_option
-def model(paths: tuple[str, ...], output_format: str, output: str | None, strict: bool) -> None:
+@_input_options
+def model(paths: tuple[str, ...], output_format: str, output: str | None, strict: bool,
+          jobs: int | None, max_config_size: str, verbose: bool) -> None:
     """Print the normalized network model (virtuals, pools, self IPs, routes, NATs...).
 
     The JSON form validates against schemas/model.schema.json.
@@ -143,11 +204,10 @@ def model(paths: tuple[str, ...], output_format: str, output: str | None, strict
       lyncpolicy model config/bigip_base.conf config/bigip.conf
       lyncpolicy model backup.ucs --format json
     """
-    from lyncpolicy.loader import load
     from lyncpolicy.model import to_jsonable
 
-    loaded = load(paths)
-    _report_diagnostics(loaded.diagnostics, strict, sys.stderr)
+    loaded = _load_inputs(paths, strict=strict, jobs=jobs, max_config_size=max_config_size,
+                          verbose=verbose)
     if output_format == "json":
         document = {
             "version": 1,
@@ -170,8 +230,9 @@ def model(paths: tuple[str, ...], output_format: str, output: str | None, strict
 
 @cli.command()
 @_paths_argument
-@_strict_option
-def scan(paths: tuple[str, ...], strict: bool) -> None:
+@_input_options
+def scan(paths: tuple[str, ...], strict: bool, jobs: int | None, max_config_size: str,
+         verbose: bool) -> None:
     """Check BIG-IP configurations (tmsh files, SCF, UCS/qkview archives).
 
     Exit codes: 0 clean, 1 findings at or above the fail threshold, 2 usage or input error.
@@ -180,12 +241,11 @@ def scan(paths: tuple[str, ...], strict: bool) -> None:
     Examples:
       lyncpolicy scan backup.ucs
       lyncpolicy scan examples/broken/
+      lyncpolicy scan backups/ --jobs 4
     """
-    from lyncpolicy.loader import load
-
     started = time.perf_counter()
-    loaded = load(paths)
-    _report_diagnostics(loaded.diagnostics, strict, sys.stderr)
+    loaded = _load_inputs(paths, strict=strict, jobs=jobs, max_config_size=max_config_size,
+                          verbose=verbose)
     for device in loaded.model.devices:
         counts = ", ".join(
             f"{len(items)} {name.replace('_', ' ')}"
@@ -208,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                  standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except _Exit as exc:
+        sys.exit(exc.code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_ERROR)
@@ -221,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"lyncpolicy: error: {where}{exc.strerror or exc}", err=True)
         sys.exit(EXIT_ERROR)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as exc:
         if os.environ.get("LYNCPOLICY_DEBUG"):
             raise
         click.echo(

@@ -5,7 +5,9 @@ f5devcentral/f5-corkscrew (Apache-2.0) publishes as test data (see tests/data/co
 profile_base.conf lists only what differs from each profile type's schema defaults, so the
 type defaults the rules need are added here from F5's documented defaults.
 
-Usage: python scripts/gen_tmos_defaults.py PROFILE_BASE_CONF > lyncpolicy/data/tmos_profile_base.json
+Usage:
+    python scripts/gen_tmos_defaults.py PROFILE_BASE_CONF \
+        > lyncpolicy/data/tmos_profile_base.json
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ TYPE_DEFAULTS = {
     "tcp": {"idle-timeout": "300", "nagle": "enabled"},
     "udp": {"idle-timeout": "60"},
     "source-addr": {"timeout": "180", "mask": "none", "match-across-services": "disabled"},
-    "cookie": {"method": "insert", "expiration": "0", "httponly": "enabled", "always-send": "disabled"},
+    "cookie": {
+        "method": "insert",
+        "expiration": "0",
+        "httponly": "enabled",
+        "always-send": "disabled",
+    },
 }
 FULL_KINDS = set(TYPE_DEFAULTS)
 
