@@ -1,0 +1,540 @@
+"""Parse benchmark for lyncpolicy's tmsh adapter.
+
+One invocation generates the synthetic configs (``generate_config.py``) into a temporary
+directory and measures, on this machine and in this run:
+
+* best-of-N in-process wall time of ``lyncpolicy.adapters.tmsh.parse_text`` on the scale-1
+  config (~3.7 MB, ~12,600 objects);
+* peak RSS of a fresh interpreter that reads and parses that file;
+* wall time, interpreter start included, of ``lyncpolicy --version`` and of
+  ``lyncpolicy parse <50 KB config> --format json``;
+* best-of-N in-process wall time of the peer parser ``tmconfpy`` on the same file;
+* baselines (``text.count("{")`` over the file, reading the file, starting a bare interpreter)
+  so that every time is also given as a multiple of a baseline measured in the same run.
+
+It prints a Markdown report with PASS/FAIL against the budgets and always exits 0 once the
+parser could be imported (it reports; it does not assert). ``--stand-in`` swaps in a trivial
+brace-counting splitter so the harness itself can be exercised without the real parser.
+
+Usage::
+
+    python benchmarks/bench_parse.py [--repeat 5] [--markdown report.md] [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import json
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, cast
+
+BENCH_DIR = Path(__file__).resolve().parent
+
+# Budgets (see benchmarks/README.md).
+BUDGET_PARSE_S = 0.5
+BUDGET_PEAK_RSS_X_FILE = 10.0
+BUDGET_VERSION_S = 0.25
+BUDGET_SMALL_PARSE_S = 0.25
+BUDGET_TMCONFPY_RATIO = 3.0
+
+ParseFn = Callable[[str, str], Any]
+
+
+# ---------------------------------------------------------------------------------------------
+# Stand-in parser (``--stand-in``): splits top-level statements by counting braces per line.
+# It only exists so the harness can run before the real parser lands; its numbers mean nothing.
+# ---------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class StandInObject:
+    kind: str
+    name: str
+    line: int
+    body: list[str]
+
+
+@dataclass(slots=True)
+class StandInResult:
+    objects: list[StandInObject] = field(default_factory=list)
+    diagnostics: list[str] = field(default_factory=list)
+
+
+def stand_in_parse_text(text: str, path: str) -> StandInResult:
+    result = StandInResult()
+    depth = 0
+    current: StandInObject | None = None
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if depth == 0:
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            words = stripped.rstrip("{} ").split()
+            current = StandInObject(" ".join(words[:-1]), words[-1] if words else "", lineno, [])
+            result.objects.append(current)
+        elif current is not None:
+            current.body.append(line)
+        depth += line.count("{") - line.count("}")
+        if depth < 0:
+            result.diagnostics.append(f"{path}:{lineno}: unbalanced '}}'")
+            depth = 0
+    if depth:
+        result.diagnostics.append(f"{path}: {depth} unclosed '{{' at end of file")
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Measurement helpers.
+# ---------------------------------------------------------------------------------------------
+def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, object]:
+    """Best wall time of ``repeat`` calls (GC enabled, collected before each call) and the last
+    result."""
+    best = float("inf")
+    result: object = None
+    for _ in range(repeat):
+        result = None
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+@dataclass(slots=True)
+class CliTiming:
+    best_s: float | None
+    returncode: int
+    error: str = ""
+
+
+def time_command(cmd: Sequence[str], repeat: int) -> CliTiming:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run(
+            list(cmd), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, check=False,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            lines = proc.stderr.decode(errors="replace").strip().splitlines()
+            return CliTiming(None, proc.returncode, lines[-1] if lines else "")
+        best = min(best, elapsed)
+    return CliTiming(best, 0)
+
+
+# The child reads its own memory from /proc/self/status: VmRSS (imports done, text loaded) just
+# before the parse, VmHWM (the high-water mark) after it. getrusage(RUSAGE_SELF / CHILDREN)
+# .ru_maxrss is NOT used on Linux: a child that was forked/vforked and then exec'ed starts with
+# ru_maxrss = the parent's high-water mark at fork time, so it reports the benchmark's own size.
+# argv: file path, parser mode, benchmarks directory.
+_MEMORY_CHILD = r"""
+import json, resource, sys
+path, mode, bench_dir = sys.argv[1:4]
+if mode == "lyncpolicy":
+    from lyncpolicy.adapters.tmsh import parse_text
+    parse = lambda text: parse_text(text, path)
+elif mode == "stand-in":
+    sys.path.insert(0, bench_dir)
+    from bench_parse import stand_in_parse_text
+    parse = lambda text: stand_in_parse_text(text, path)
+else:
+    import logging
+    from tmconfpy import Parser
+    logging.disable(logging.WARNING)
+    parse = lambda text: Parser(text)
+with open(path, encoding="utf-8") as handle:
+    text = handle.read()
+def status_kib(field):
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]), "/proc/self/status " + field
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "ru_maxrss"
+before, _ = status_kib("VmRSS")
+result = parse(text)
+peak, source = status_kib("VmHWM")
+print(json.dumps({"before_kib": before, "peak_kib": peak, "source": source}))
+"""
+
+
+@dataclass(slots=True)
+class MemoryResult:
+    peak_bytes: int | None = None
+    before_bytes: int | None = None
+    error: str = ""
+    source: str = ""
+
+    @property
+    def increment_bytes(self) -> int | None:
+        if self.peak_bytes is None or self.before_bytes is None:
+            return None
+        return max(0, self.peak_bytes - self.before_bytes)
+
+
+def measure_memory(path: Path, mode: str) -> MemoryResult:
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEMORY_CHILD, str(path), mode, str(BENCH_DIR)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines()
+        return MemoryResult(error=lines[-1] if lines else f"exit {proc.returncode}")
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    # Both /proc/self/status and ru_maxrss count KiB on Linux.
+    return MemoryResult(data["peak_kib"] * 1024, data["before_kib"] * 1024, "", data["source"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Environment.
+# ---------------------------------------------------------------------------------------------
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key.strip() in ("model name", "Hardware", "Processor", "cpu model"):
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def machine_info() -> list[str]:
+    logical = os.cpu_count() or 0
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = logical
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return [
+        f"- CPU: {cpu_model()}; {logical} logical cores ({usable} usable by this process)",
+        f"- Python: {platform.python_implementation()} {platform.python_version()} "
+        f"({sys.executable})",
+        f"- OS: {platform.platform()}; load average before the run: {load}",
+    ]
+
+
+def package_version(name: str) -> str:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+    except ImportError:  # pragma: no cover
+        return "?"
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "lyncpolicy_bench_generate_config", BENCH_DIR / "generate_config.py"
+    )
+    if spec is None or spec.loader is None:
+        raise ImportError("cannot load benchmarks/generate_config.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses need the module registered
+    spec.loader.exec_module(module)
+    return module
+
+
+def resolve_parser(stand_in: bool) -> ParseFn:
+    if stand_in:
+        return stand_in_parse_text
+    try:
+        from lyncpolicy.adapters.tmsh import (  # type: ignore[import-not-found,unused-ignore]
+            parse_text,
+        )
+    except Exception as exc:  # ImportError, or an error inside the module itself
+        print(
+            "error: cannot import lyncpolicy.adapters.tmsh.parse_text "
+            f"({type(exc).__name__}: {exc}).\n"
+            "Install the project first (`pip install -e '.[bench]'` from the repository root), "
+            "or run with --stand-in to exercise the harness with a trivial stand-in parser.",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
+    fn: ParseFn = parse_text
+    return fn
+
+
+def cli_command(override: str | None) -> list[str]:
+    """The ``lyncpolicy`` console script of this interpreter, else one on PATH, else
+    ``python -m lyncpolicy``."""
+    if override:
+        return shlex.split(override)
+    script = Path(sys.executable).parent / "lyncpolicy"
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    found = shutil.which("lyncpolicy")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "lyncpolicy"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Report.
+# ---------------------------------------------------------------------------------------------
+def fmt_s(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    if seconds < 0.01:
+        return f"{seconds * 1000:.2f} ms"
+    return f"{seconds:.3f} s"
+
+
+def fmt_x(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.1f}x"
+
+
+def fmt_mb(nbytes: int | None) -> str:
+    return "n/a" if nbytes is None else f"{nbytes / 1e6:.1f} MB"
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "**FAIL**")
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None or b <= 0 else a / b
+
+
+@dataclass(slots=True)
+class Row:
+    what: str
+    value: str
+    vs_baseline: str = ""
+    budget: str = ""
+    status: str = "info"
+
+
+def render_table(rows: list[Row]) -> list[str]:
+    out = ["| Measurement | Value | x baseline | Budget | Status |", "|---|---:|---:|---|---|"]
+    out += [f"| {r.what} | {r.value} | {r.vs_baseline} | {r.budget} | {r.status} |" for r in rows]
+    return out
+
+
+def count_result(result: Any) -> tuple[int | None, str]:
+    """Object count and a short diagnostics summary of a ``ParseResult``."""
+    objects = getattr(result, "objects", None)
+    diagnostics = getattr(result, "diagnostics", None) or []
+    n_objects = len(objects) if objects is not None else None
+    by_severity = Counter(str(getattr(d, "severity", "diagnostic")) for d in diagnostics)
+    summary = ", ".join(f"{n} {sev}" for sev, n in sorted(by_severity.items())) or "none"
+    return n_objects, summary
+
+
+def run(args: argparse.Namespace) -> str:
+    parse = resolve_parser(args.stand_in)
+    parser_label = "stand-in (--stand-in)" if args.stand_in else "lyncpolicy.adapters.tmsh"
+    generator = load_generator()
+    machine = machine_info()
+
+    with tempfile.TemporaryDirectory(prefix="lyncpolicy-bench-") as tmp:
+        workdir = Path(args.workdir) if args.workdir else Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        big = workdir / f"bigip_scale{args.scale}.conf"
+        small = workdir / f"bigip_{args.small_bytes // 1000}k.conf"
+        big_text, big_counts = generator.generate(args.scale, None)
+        small_text, small_counts = generator.generate(None, args.small_bytes)
+        big.write_text(big_text, encoding="utf-8")
+        small.write_text(small_text, encoding="utf-8")
+        del big_text, small_text
+        file_bytes = big.stat().st_size
+        gen_objects = sum(big_counts.values())
+        print(f"generated {big} ({file_bytes:,} bytes, {gen_objects:,} objects) and "
+              f"{small} ({small.stat().st_size:,} bytes)", file=sys.stderr)  # fmt: skip
+
+        # Baselines.
+        base_reps = max(args.repeat, 20)
+        t_read, text_obj = best_of(base_reps, lambda: big.read_text(encoding="utf-8"))
+        text = str(text_obj)
+        t_count, _ = best_of(base_reps, lambda: text.count("{"))
+        t_python = time_command([sys.executable, "-c", "pass"], args.cli_repeat).best_s
+
+        # Our parser, in-process.
+        print(f"timing {parser_label} ...", file=sys.stderr)
+        t_ours, ours_result = best_of(args.repeat, lambda: parse(text, str(big)))
+        ours_objects, ours_diags = count_result(ours_result)
+        del ours_result
+        small_str = small.read_text(encoding="utf-8")
+        t_ours_small, _ = best_of(args.repeat, lambda: parse(small_str, str(small)))
+
+        # Peer parser, in-process.
+        t_tmc: float | None = None
+        tmc_objects: int | None = None
+        tmc_note = ""
+        tmc_version = package_version("tmconfpy")
+        if args.skip_tmconfpy:
+            tmc_note = "skipped (--skip-tmconfpy)"
+        else:
+            try:
+                import logging
+
+                from tmconfpy import Parser  # type: ignore[import-untyped,unused-ignore]
+            except ImportError as exc:
+                tmc_note = f"not importable ({exc}); `pip install -e '.[bench]'`"
+            else:
+                warnings: list[str] = []
+
+                class _Collect(logging.Handler):
+                    def emit(self, record: logging.LogRecord) -> None:
+                        warnings.append(record.getMessage())
+
+                tmc_log = logging.getLogger("tmconfpy.parser")
+                tmc_log.addHandler(_Collect())
+                tmc_log.propagate = False
+                print(f"timing tmconfpy {tmc_version} ...", file=sys.stderr)
+                try:
+                    t_tmc, tmc_result = best_of(args.repeat, lambda: Parser(text))
+                    tmc_objects = len(cast(Any, tmc_result).dict)
+                    del tmc_result
+                except Exception as exc:
+                    tmc_note = f"raised {type(exc).__name__}: {exc}"
+                if warnings:
+                    tmc_note += f" {len(warnings) // args.repeat} warnings/run, first: "
+                    tmc_note += warnings[0][:120].replace("|", "\\|")
+
+        # Memory, in fresh processes.
+        print("measuring peak memory ...", file=sys.stderr)
+        mem = measure_memory(big, "stand-in" if args.stand_in else "lyncpolicy")
+        mem_tmc = MemoryResult(error="skipped")
+        if t_tmc is not None:
+            mem_tmc = measure_memory(big, "tmconfpy")
+
+        # CLI wall times, interpreter start included.
+        print("timing the CLI ...", file=sys.stderr)
+        cli = cli_command(args.cli)
+        t_version = time_command([*cli, "--version"], args.cli_repeat)
+        t_small_cli = time_command([*cli, "parse", str(small), "--format", "json"], args.cli_repeat)
+        small_bytes = small.stat().st_size
+        small_objects = sum(small_counts.values())
+
+    # ------------------------------------------------------------------ report
+    def vs(t: float | None) -> str:
+        return fmt_x(ratio(t, t_count))
+
+    speedup = ratio(t_tmc, t_ours)
+    rows: list[Row] = [
+        Row('baseline: `text.count("{")` over the scale-1 text', fmt_s(t_count), "1.0x",
+            "", "baseline"),
+        Row("baseline: read the scale-1 file (`Path.read_text`)", fmt_s(t_read), vs(t_read)),
+        Row("baseline: start a bare interpreter (`python -c pass`)", fmt_s(t_python),
+            vs(t_python)),
+        Row(f"**parse_text, scale-1** (in-process, best of {args.repeat})", fmt_s(t_ours),
+            vs(t_ours), f"<= {BUDGET_PARSE_S} s", verdict(t_ours <= BUDGET_PARSE_S)),
+        Row(f"parse_text, {small_bytes / 1000:.0f} KB config (in-process)", fmt_s(t_ours_small),
+            vs(t_ours_small)),
+        Row(f"tmconfpy {tmc_version} `Parser(text)`, scale-1 (best of {args.repeat})",
+            fmt_s(t_tmc) if t_tmc is not None else "n/a (see note)", vs(t_tmc)),
+        Row("**tmconfpy time / our time**", fmt_x(speedup), "",
+            f">= {BUDGET_TMCONFPY_RATIO:g}x",
+            verdict(None if speedup is None else speedup >= BUDGET_TMCONFPY_RATIO)),
+    ]  # fmt: skip
+    if mem.peak_bytes is not None:
+        peak_x = mem.peak_bytes / file_bytes
+        inc = mem.increment_bytes or 0
+        rows += [
+            Row("**peak RSS**, fresh process: interpreter + import + text + parse",
+                f"{fmt_mb(mem.peak_bytes)} = {peak_x:.1f}x file", "",
+                f"<= {BUDGET_PEAK_RSS_X_FILE:g}x file ({fmt_mb(int(file_bytes * 10))})",
+                verdict(peak_x <= BUDGET_PEAK_RSS_X_FILE)),
+            Row("... RSS before the parse (interpreter + import + text)",
+                f"{fmt_mb(mem.before_bytes)} = {(mem.before_bytes or 0) / file_bytes:.1f}x file"),
+            Row("... growth during the parse (peak - before)",
+                f"{fmt_mb(inc)} = {inc / file_bytes:.1f}x file"),
+        ]  # fmt: skip
+    else:
+        rows.append(Row("**peak RSS**, fresh process", f"error: {mem.error}", "",
+                        f"<= {BUDGET_PEAK_RSS_X_FILE:g}x file", "**ERROR**"))  # fmt: skip
+    if mem_tmc.peak_bytes is not None:
+        rows.append(Row(f"peak RSS, fresh process, tmconfpy {tmc_version}",
+                        f"{fmt_mb(mem_tmc.peak_bytes)} = "
+                        f"{mem_tmc.peak_bytes / file_bytes:.1f}x file"))  # fmt: skip
+    cli_text = " ".join(shlex.quote(c) for c in cli)
+    for label, timing, budget in (
+        (f"`{cli_text} --version` wall (best of {args.cli_repeat})", t_version,
+         BUDGET_VERSION_S),
+        (f"`lyncpolicy parse <{small_bytes / 1000:.0f} KB> --format json > /dev/null` wall "
+         f"(best of {args.cli_repeat})", t_small_cli, BUDGET_SMALL_PARSE_S),
+    ):  # fmt: skip
+        if timing.best_s is None:
+            rows.append(Row(label, f"error: exit {timing.returncode}: {timing.error[:100]}",
+                            "", f"<= {budget} s", "**ERROR**"))  # fmt: skip
+        else:
+            rows.append(Row(label, fmt_s(timing.best_s), vs(timing.best_s), f"<= {budget} s",
+                            verdict(timing.best_s <= budget)))  # fmt: skip
+
+    counts = (
+        f"ours {ours_objects if ours_objects is not None else 'n/a'} "
+        f"(diagnostics: {ours_diags}) / tmconfpy "
+        f"{tmc_objects if tmc_objects is not None else 'n/a'} / generator {gen_objects:,}"
+    )
+    rows.append(Row("top-level objects, scale-1", counts))
+
+    lines = [
+        "## lyncpolicy tmsh parse benchmark",
+        "",
+        *machine,
+        f"- Parser under test: {parser_label} (lyncpolicy {package_version('lyncpolicy')}); "
+        f"CLI: `{cli_text}`",
+        f"- Inputs (generated by benchmarks/generate_config.py): scale-{args.scale} "
+        f"{file_bytes:,} bytes ({file_bytes / 1e6:.2f} MB), {gen_objects:,} top-level objects; "
+        f"small {small_bytes:,} bytes, {small_objects:,} objects",
+        '- `x baseline` = time / the `text.count("{")` time measured in this run; MB = 10^6 '
+        "bytes; memory = VmRSS/VmHWM of a fresh child "
+        f"process, read by the child itself ({mem.source or 'n/a'})",
+        "- tmconfpy objects = number of top-level keys of `Parser(text).dict` (one key per "
+        "`<module> <type> <name>` statement; same-named statements would merge)",
+        "",
+        *render_table(rows),
+    ]
+    if tmc_note:
+        lines += ["", f"tmconfpy note: {tmc_note.strip()}"]
+    if ours_objects is not None and ours_objects != gen_objects:
+        lines += ["", f"note: parse_text reported {ours_objects:,} objects, the generator wrote "
+                      f"{gen_objects:,}."]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5, help="best-of-N for in-process timings")
+    parser.add_argument("--cli-repeat", type=int, default=5, help="best-of-N for CLI timings")
+    parser.add_argument("--scale", type=int, default=1, help="scale of the large config")
+    parser.add_argument("--small-bytes", type=int, default=50_000,
+                        help="size of the small config for the CLI parse timing")  # fmt: skip
+    parser.add_argument("--workdir", help="write the generated configs here (default: a temp dir)")
+    parser.add_argument("--markdown", type=Path, help="also write the report to this file")
+    parser.add_argument("--cli", help="command used as `lyncpolicy` (default: console script)")
+    parser.add_argument("--skip-tmconfpy", action="store_true", help="do not time tmconfpy")
+    parser.add_argument("--stand-in", action="store_true",
+                        help="use a trivial stand-in parser instead of lyncpolicy's")  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.repeat < 1 or args.cli_repeat < 1 or args.scale < 1:
+        parser.error("--repeat, --cli-repeat and --scale must be >= 1")
+    report = run(args)
+    print(report)
+    if args.markdown:
+        args.markdown.write_text(report, encoding="utf-8")
+        print(f"wrote {args.markdown}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
