@@ -401,7 +401,8 @@ class _Reader:
             if header[0] == "gtm" and len(header) > 2 and header[1] == "topology":
                 name = " ".join(header[2:])
                 obj = TmshObject("gtm topology", name, self.partition, self.path, line)
-            elif len(header) <= 2:
+            elif len(header) <= 2 or header[-1] == "global-settings":
+                # `ltm persistence global-settings { }` is a singleton, not a named object.
                 obj = TmshObject(" ".join(header), None, self.partition, self.path, line)
             elif all(_HEADER_WORD.match(w) for w in header[:-1]):
                 type_ = " ".join(header[:-1])
