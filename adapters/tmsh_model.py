@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from importlib.resources import files
+from ipaddress import ip_network
 from typing import Any, TypeVar
 
 from lyncpolicy.addresses import (
@@ -748,7 +749,7 @@ def _read_virtual(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
         if mask is not None:
             destination_network = Network(
                 destination.route_domain,
-                parse_network(str(destination.ip), destination.route_domain, str(mask)).network,
+                ip_network(f"{destination.ip}/{mask}", strict=False),
             )
     source_text = _value(props, "source")
     default_source = "::/0" if destination and destination.ip.version == 6 else "0.0.0.0/0"

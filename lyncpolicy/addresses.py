@@ -170,15 +170,27 @@ def parse_endpoint(text: str, default_rd: int = 0) -> tuple[Address, int]:
 
 
 def parse_mask(mask: str | None, version: int) -> int:
-    """tmsh mask (``255.255.255.0``, ``any``, ``none``, prefix length) -> prefix length."""
+    """tmsh mask (``255.255.255.0``, ``ffff:ffff::``, ``any``, ``none``, prefix length) ->
+    prefix length. Raises ValueError for anything else, including out-of-range lengths."""
     full = 32 if version == 4 else 128
     if mask is None or mask in ("none", "host"):
         return full
     if mask in ("any", "any6"):
         return 0
     if mask.isdigit():
-        return int(mask)
-    return ipaddress.ip_network(f"0.0.0.0/{mask}" if version == 4 else f"::/{mask}").prefixlen
+        length = int(mask)
+    else:
+        bits = int(ipaddress.ip_address(mask))
+        width = 32 if "." in mask else 128
+        length = bin(bits).count("1")
+        # A netmask is contiguous ones: the bits must equal the top `length` bits set.
+        if bits != ((1 << length) - 1) << (width - length):
+            raise ValueError(f"not a contiguous netmask: {mask}")
+        if width != full:
+            raise ValueError(f"IPv{version} address with a mask of the other family: {mask}")
+    if not 0 <= length <= full:
+        raise ValueError(f"mask /{length} out of range for IPv{version}")
+    return length
 
 
 def parse_network(text: str, default_rd: int = 0, mask: str | None = None) -> Network:
