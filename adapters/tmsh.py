@@ -479,7 +479,7 @@ def parse_text(text: str, path: str = "<string>") -> ParseResult:
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _Reader(text, path).read()
+        return _Reader(text.removeprefix("\ufeff"), path).read()
     finally:
         if paused:
             gc.enable()
@@ -494,4 +494,5 @@ def parse_file(path: str) -> ParseResult:
         raise TmshSyntaxError(
             f"cannot read file: {exc.strerror or exc}", path=path, hint="check the path"
         ) from None
-    return parse_text(data.decode("utf-8", errors="replace"), path)
+    # utf-8-sig drops the byte-order mark Windows editors put in front of saved files.
+    return parse_text(data.decode("utf-8-sig", errors="replace"), path)

@@ -248,13 +248,15 @@ def _member(b: _Builder, stmt: Statement, partition: str, source: Source) -> Poo
     try:
         address, port = parse_endpoint(name, rd)
     except ValueError:
-        host, sep, port_text = strip_folder(name).rpartition(":" if "." not in name else ".")
+        # A member named after a node (`/Common/edge01.corp.example.com:5061`): IPv4-style
+        # `:port` when the name has one colon, IPv6-style `.port` otherwise.
+        host, sep, port_text = name.rpartition(":" if name.count(":") == 1 else ".")
         if sep:
             try:
                 port = parse_port(port_text)
             except ValueError:
                 port = None
-            node = b.get("nodes").get(_resolve(host, partition))
+            node = b.get("nodes").get(host)
             if isinstance(node, Node):
                 address = node.address
     explicit = _value(props, "address")
@@ -274,10 +276,8 @@ def _member(b: _Builder, stmt: Statement, partition: str, source: Source) -> Poo
                 stmt.line,
             )
         )
-    disabled = _value(props, "session") == "user-disabled" or _value(props, "state") in (
-        "user-down",
-        "down",
-    )
+    # Only an administrator's `user-*` states disable a member; `state down` is the monitor.
+    disabled = _value(props, "session") == "user-disabled" or _value(props, "state") == "user-down"
     return PoolMember(name, address, port, not disabled, stmt.line)
 
 
@@ -705,6 +705,26 @@ def _snat(props: Mapping[str, Statement], partition: str) -> tuple[SnatType, str
     return "none", None
 
 
+def _destination(
+    b: _Builder, text: str, partition: str, rd: int, source: Source, line: int
+) -> tuple[Address | None, int | None]:
+    """A virtual's destination: an address, or the name of a virtual address, and a port."""
+    try:
+        return parse_endpoint(text, rd)
+    except ValueError as exc:
+        problem = str(exc)
+    # `destination /Common/vaddr_name:443` names a virtual address.
+    host, sep, port_text = text.rpartition(":" if text.count(":") == 1 else ".")
+    vaddr = b.get("virtual_addresses").get(_resolve(host, partition)) if sep else None
+    if isinstance(vaddr, VirtualAddress):
+        try:
+            return vaddr.address, parse_port(port_text)
+        except ValueError as exc:
+            problem = str(exc)
+    b.warn(source, "MODEL-BAD-VALUE", f"cannot read destination {text!r}: {problem}", line)
+    return None, None
+
+
 def _read_virtual(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
     common = _common(obj, item, props)
@@ -719,22 +739,8 @@ def _read_virtual(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     port: int | None = None
     dest_text = _value(props, "destination")
     if dest_text is not None:
-        parsed = _parse_or_warn(
-            b,
-            source,
-            props["destination"].line,
-            f"destination {dest_text!r}",
-            lambda: parse_endpoint(dest_text, rd),
-        )
-        if parsed is None:
-            # `destination /Common/vaddr_name:443` names a virtual address.
-            host, _, port_text = dest_text.rpartition(":")
-            vaddr = b.get("virtual_addresses").get(_resolve(host, partition))
-            if isinstance(vaddr, VirtualAddress):
-                destination = vaddr.address
-                port = parse_port(port_text) if port_text.isdigit() else None
-        else:
-            destination, port = parsed
+        destination, port = _destination(b, dest_text, partition, rd, source,
+                                         props["destination"].line)
     mask_text = _value(props, "mask")
     mask: int | None = None
     destination_network: Network | None = None

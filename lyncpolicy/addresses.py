@@ -46,6 +46,7 @@ SERVICE_PORTS: dict[str, int] = {
     "rdp": 3389,
     "sip": 5060,
     "sips": 5061,
+    "sip-tls": 5061,
     "xmpp-server": 5269,
     "http-alt": 8080,
     "webcache": 8080,

@@ -54,7 +54,7 @@ def main() -> None:
                 if s.words and s.block is None and len(s.values) == 1
             }
             entry["settings"] = settings
-        profiles[f"/Common/{obj.name}"] = entry
+        profiles[obj.full_path or ""] = entry
     json.dump(
         {"source": "TMOS 15.1.8.2 config/profile_base.conf", "type_defaults": TYPE_DEFAULTS,
          "profiles": profiles},
