@@ -1,0 +1,201 @@
+"""Evaluate compiled rules over a model: one :class:`Finding` per (rule, selected object).
+
+Findings include passes (reporters need totals). Order is deterministic: devices in model
+order, then rule id, then object name (then ``for-each`` item order).
+
+A rule selects the objects of its kind (``virtual_servers``, ..., or ``device``), keeps those
+with one of its roles (when it names roles; the roles come from the topology step, and without
+them such a rule selects nothing), keeps those its ``where`` condition does not reject, and
+evaluates its condition on each. A ``where`` that is undetermined keeps the object: the
+finding is then undetermined unless the condition passes anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from lyncpolicy.conditions import (
+    UNKNOWN,
+    Outcome,
+    PathError,
+    PredicateFailure,
+    Status,
+    display,
+    iter_items,
+    label,
+)
+from lyncpolicy.errors import RuleError
+from lyncpolicy.findings import Finding, Remediation
+from lyncpolicy.model import BigIpObject, Device, Model
+from lyncpolicy.rulepack import Rule
+
+Roles = Mapping[str, Mapping[str, set[str] | frozenset[str]]]
+
+# Witnesses that explain an undetermined result rather than identify what failed.
+_EXPLANATORY = frozenset({"unknown", "undetermined", "actual", "count", "route_domains"})
+
+
+def evaluate(model: Model, rules: Sequence[Rule], roles: Roles | None = None) -> list[Finding]:
+    """Evaluate ``rules`` on every device of ``model``.
+
+    ``roles`` maps device name -> object name -> role names. Rules with ``applies-to.role``
+    select only objects having one of those roles; without ``roles`` they select nothing, and
+    the ``has-role`` predicate is undetermined.
+    """
+    ordered = sorted(rules, key=lambda rule: rule.id)
+    findings: list[Finding] = []
+    for device in model.devices:
+        device_roles: object = UNKNOWN if roles is None else roles.get(device.name, {})
+        objects: dict[str, list[tuple[str, Any]]] = {}
+        for rule in ordered:
+            if rule.kind not in objects:
+                objects[rule.kind] = _objects(device, rule.kind)
+            try:
+                findings.extend(_evaluate_rule(rule, device, device_roles, objects[rule.kind]))
+            except PredicateFailure as exc:
+                raise RuleError(
+                    f"rule {rule.id}: predicate {exc.predicate!r} raised {exc} "
+                    f"on device {device.name}",
+                    path=rule.path or None,
+                    hint="an internal error, not a finding; please report it",
+                ) from exc
+            except PathError as exc:
+                raise RuleError(
+                    f"rule {rule.id}: {exc} on device {device.name}",
+                    path=rule.path or None,
+                    hint="an internal error, not a finding; please report it",
+                ) from exc
+    return findings
+
+
+def _objects(device: Device, kind: str) -> list[tuple[str, Any]]:
+    if kind == "device":
+        return [(device.name, device)]
+    if kind in device.unknown_kinds:
+        return []
+    # `kind` is one of the Device collection names (checked when the rule was loaded).
+    collection: Mapping[str, Any] = getattr(device, kind)
+    return sorted(collection.items(), key=lambda item: item[0])
+
+
+def _evaluate_rule(
+    rule: Rule, device: Device, device_roles: object, objects: list[tuple[str, Any]]
+) -> Iterator[Finding]:
+    if rule.kind != "device" and rule.kind in device.unknown_kinds:
+        if rule.roles and device_roles is UNKNOWN:
+            return
+        yield _finding(
+            rule,
+            device,
+            device.name,
+            device,
+            {},
+            Outcome(Status.UNDETERMINED),
+            note=f"the input cannot express {rule.kind.replace('_', ' ')}",
+        )
+        return
+    if rule.roles:
+        if not isinstance(device_roles, Mapping):
+            return
+        wanted = set(rule.roles)
+        objects = [(n, o) for n, o in objects if wanted.intersection(device_roles.get(n, ()))]
+    scope: dict[str, object] = {"device": device, "roles": device_roles}
+    for name, obj in objects:
+        scope["object"] = obj
+        selected = Status.PASS
+        if rule.where is not None:
+            selected = rule.where(scope).status
+            if selected is Status.FAIL:
+                continue
+        if rule.for_each is None:
+            outcome = _selected(rule.condition(scope), selected)
+            yield _finding(rule, device, name, obj, scope, outcome)
+            continue
+        variable = rule.for_each.variable
+        collection = rule.for_each.over.resolve(scope)
+        if collection is UNKNOWN:
+            yield _finding(
+                rule,
+                device,
+                name,
+                obj,
+                scope,
+                Outcome(Status.UNDETERMINED, {"unknown": [rule.for_each.over.text]}),
+            )
+            continue
+        items = () if collection is None else iter_items(collection)
+        for item in items:
+            local = dict(scope)
+            local[variable] = item
+            outcome = _selected(rule.condition(local), selected)
+            yield _finding(rule, device, name, obj, local, outcome, item=(variable, item))
+
+
+def _selected(outcome: Outcome, selected: Status) -> Outcome:
+    """An undetermined `where` turns a failure into undetermined (a pass stays a pass)."""
+    if selected is Status.UNDETERMINED and outcome.status is Status.FAIL:
+        return Outcome(Status.UNDETERMINED, outcome.witnesses)
+    return outcome
+
+
+def plain(value: object) -> object:
+    """Witness values as JSON-ready data (addresses and objects as text)."""
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return label(value)
+
+
+def _finding(
+    rule: Rule,
+    device: Device,
+    name: str,
+    obj: object,
+    scope: Mapping[str, object],
+    outcome: Outcome,
+    *,
+    item: tuple[str, object] | None = None,
+    note: str = "",
+) -> Finding:
+    status = outcome.status
+    witnesses = {key: plain(value) for key, value in outcome.witnesses.items()}
+    details: list[str] = []
+    if item is not None:
+        details.append(f"{item[0]}={label(item[1])}")
+    remediation = None
+    if status is Status.PASS:
+        message = rule.title
+    elif status is Status.FAIL:
+        message = rule.message.render(scope, outcome.witnesses)
+        details.extend(
+            f"{key}={display(value)}"
+            for key, value in sorted(outcome.witnesses.items())
+            if isinstance(value, list) and key not in _EXPLANATORY
+        )
+        templates = rule.remediation
+        remediation = Remediation(
+            templates.text.render(scope, outcome.witnesses),
+            templates.tmsh.render(scope, outcome.witnesses) if templates.tmsh else None,
+            templates.terraform.render(scope, outcome.witnesses) if templates.terraform else None,
+        )
+    else:
+        unknown = outcome.witnesses.get("unknown")
+        reason = note or (f"unknown: {display(unknown)}" if unknown else "a value is unknown")
+        subject = f"{name} ({item[0]}={label(item[1])})" if item is not None else name
+        message = f"cannot decide {rule.title!r} for {subject}: {reason}"
+    return Finding(
+        rule_id=rule.id,
+        severity=rule.severity,
+        status=status.value,
+        object_path=name,
+        object_kind=rule.kind,
+        device=device.name,
+        message=message,
+        source=obj.source if isinstance(obj, BigIpObject) else None,
+        remediation=remediation,
+        detail="; ".join(details),
+        tags=rule.tags,
+        witnesses=witnesses,
+    )

@@ -1,0 +1,1 @@
+"""ACME's lyncpolicy rules (a test fixture)."""
