@@ -261,11 +261,21 @@ def scan(paths: tuple[str, ...], strict: bool, jobs: int | None, max_config_size
     )
 
 
+def _register_subcommands() -> None:
+    from lyncpolicy.cli_rules import rules
+
+    cli.add_command(rules)
+
+
+_register_subcommands()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: one-line errors and exit code 2, never a traceback."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="lyncpolicy",
-                 standalone_mode=False)
+        # Without standalone mode click returns (not raises) the code of ctx.exit(n).
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="lyncpolicy",
+                        standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except _Exit as exc:
@@ -292,4 +302,4 @@ def main(argv: Sequence[str] | None = None) -> None:
             err=True,
         )
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_CLEAN)
+    sys.exit(code if isinstance(code, int) else EXIT_CLEAN)

@@ -40,15 +40,18 @@ from lyncpolicy.addresses import Address, Network
 from lyncpolicy.model import BigIpObject, Device, SelfIp
 
 __all__ = [
+    "DERIVED_FIELDS",
     "FAILED",
     "KINDS",
     "PASSED",
     "ROOTS",
     "UNDECIDED",
     "UNKNOWN",
+    "BadPath",
     "Check",
     "Compiler",
     "ConditionError",
+    "Location",
     "Outcome",
     "Path",
     "PathError",
@@ -59,8 +62,14 @@ __all__ = [
     "Template",
     "compile_condition",
     "compile_template",
+    "did_you_mean",
     "display",
+    "element_type",
+    "iter_items",
     "label",
+    "merge_witnesses",
+    "parse_path",
+    "unknown_outcome",
     "value_predicate",
 ]
 
@@ -280,28 +289,28 @@ def _static_step(tp: Any, segment: str, shown: str) -> Any:
         options = [a for a in typing.get_args(tp) if a is not _NONE_TYPE]
         if any(segment in (_readable_fields(a) or ()) for a in options):
             return Any
-        raise _BadSegment(f"{shown!r} has no field {segment!r}")
+        raise BadPath(f"{shown!r} has no field {segment!r}")
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         allowed = _readable_fields(tp) or frozenset()
         if segment in allowed:
             return _field_type(tp, segment)
         hint = did_you_mean(segment, sorted(allowed))
-        raise _BadSegment(f"{segment!r} is not a field of {tp.__name__}{hint}")
+        raise BadPath(f"{segment!r} is not a field of {tp.__name__}{hint}")
     if origin is Mapping or origin is dict:
         return element_type(tp)
     if origin in (tuple, list):
         if segment.isdigit():
             return element_type(tp)
-        raise _BadSegment(
+        raise BadPath(
             f"{shown!r} is a list: use a number ({shown}.0) or '*' ({shown}.*), not {segment!r}"
         )
     if origin in (frozenset, set):
-        raise _BadSegment(f"{shown!r} is a set: only '*' can look inside it")
-    raise _BadSegment(f"{shown!r} is a {_type_name(tp)}: it has no field {segment!r}")
+        raise BadPath(f"{shown!r} is a set: only '*' can look inside it")
+    raise BadPath(f"{shown!r} is a {_type_name(tp)}: it has no field {segment!r}")
 
 
-class _BadSegment(Exception):
-    pass
+class BadPath(ValueError):
+    """A path (or one of its segments) that cannot be compiled; the message says why."""
 
 
 # -- paths -------------------------------------------------------------------------------------
@@ -388,34 +397,35 @@ def _resolve_projection(value: object, steps: Sequence[tuple[str, int | None]], 
 
 
 def parse_path(text: object, roots: Mapping[str, Any], what: str = "path") -> Path:
-    """Check and compile a path against the roots in scope (raises ``_BadPath`` text)."""
+    """Check and compile a path against the roots in scope (and their types); raise
+    :class:`BadPath` for anything else than public fields, mapping keys, indexes and ``*``."""
     if not isinstance(text, str) or not text:
-        raise _BadSegment(f"{what} must be a non-empty string like 'object.name'")
+        raise BadPath(f"{what} must be a non-empty string like 'object.name'")
     parts = text.split(".")
     root, segments = parts[0], tuple(parts[1:])
     if root not in roots:
         hint = did_you_mean(root, roots)
-        raise _BadSegment(f"path {text!r} must start with one of: {', '.join(roots)}{hint}")
+        raise BadPath(f"path {text!r} must start with one of: {', '.join(roots)}{hint}")
     tp = roots[root]
     shown = root
     projected = False
     for segment in segments:
         if not _SEGMENT.match(segment):
-            raise _BadSegment(
+            raise BadPath(
                 f"path {text!r}: {segment!r} is not allowed (paths use public field names, "
                 "mapping keys, numbers and '*'; no underscores first, no calls)"
             )
         if segment == "*":
             collection = _is_collection_type(tp)
             if collection is False:
-                raise _BadSegment(f"path {text!r}: {shown!r} is not a collection, '*' needs one")
+                raise BadPath(f"path {text!r}: {shown!r} is not a collection, '*' needs one")
             tp = element_type(tp)
             projected = True
         else:
             try:
                 tp = _static_step(tp, segment, shown)
-            except _BadSegment as exc:
-                raise _BadSegment(f"path {text!r}: {exc}") from None
+            except BadPath as exc:
+                raise BadPath(f"path {text!r}: {exc}") from None
         shown = f"{shown}.{segment}"
     if projected:
         inner = _strip_optional(tp)
@@ -470,7 +480,7 @@ class Compiler:
     def path(self, text: object, *location: str | int) -> Path:
         try:
             return parse_path(text, self.roots)
-        except _BadSegment as exc:
+        except BadPath as exc:
             raise self.error(str(exc), *location) from None
 
     def paths(self, texts: object, *location: str | int, minimum: int = 1) -> tuple[Path, ...]:
@@ -806,7 +816,7 @@ def compile_template(text: object, roots: Mapping[str, Any], location: Location)
             continue
         try:
             parts.append(parse_path(name, roots, "template field"))
-        except _BadSegment as exc:
+        except BadPath as exc:
             allowed = ", ".join([*roots, "witnesses"])
             raise ConditionError(
                 f"template field {{{name}}}: {exc}".replace(

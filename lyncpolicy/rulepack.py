@@ -205,11 +205,7 @@ def rule_schema(predicates: Mapping[str, Predicate]) -> dict[str, Any]:
         "not": {"$ref": "#/$defs/condition", "description": "the condition does not hold"},
     }
     for name in sorted(predicates):
-        predicate = predicates[name]
-        arguments = dict(predicate.arguments)
-        if predicate.summary:
-            arguments = {"description": predicate.summary, **arguments}
-        conditions[name] = arguments
+        conditions[name] = _predicate_schema(predicates[name])
     string = {"type": "string", "minLength": 1}
     template = {
         "type": "string",
@@ -319,6 +315,23 @@ def rule_schema(predicates: Mapping[str, Predicate]) -> dict[str, Any]:
             },
         },
     }
+
+
+def _predicate_schema(predicate: Predicate) -> dict[str, Any]:
+    arguments = dict(predicate.arguments)
+    if predicate.summary:
+        arguments = {"description": predicate.summary, **arguments}
+    return arguments
+
+
+def validation_schema(predicates: Mapping[str, Predicate]) -> dict[str, Any]:
+    """The shipped ``schemas/rule.schema.json`` plus the argument schemas of plugin predicates."""
+    schema: dict[str, Any] = json.loads(shipped_schema_text())
+    conditions = schema["$defs"]["condition"]["properties"]
+    for name in sorted(predicates):
+        if name not in conditions:
+            conditions[name] = _predicate_schema(predicates[name])
+    return schema
 
 
 def shipped_schema_text() -> str:
@@ -598,11 +611,11 @@ def build_rule(
         for_each = ForEach(over, variable)
         condition_roots[variable] = template_roots[variable] = element_type(over.type)
     condition = compile_condition(
-        data.get("condition"), Compiler(predicates, condition_roots, ("condition",))
+        _expect(data, "condition", dict), Compiler(predicates, condition_roots, ("condition",))
     )
     message = compile_template(_expect(data, "message", str), template_roots, ("message",))
     remediation_data = _expect(data, "remediation", dict)
-    remediation_text = _expect(remediation_data, "text", str, location=("remediation",))
+    remediation_text: str = _expect(remediation_data, "text", str, location=("remediation",))
     for key in remediation_data:
         if key not in ("text", "tmsh", "terraform"):
             raise ConditionError(
@@ -613,7 +626,7 @@ def build_rule(
         for key, value in remediation_data.items()
     }
     remediation = RemediationTemplate(
-        compile_template(remediation_text, template_roots, ("remediation", "text")),
+        templates["text"],
         templates.get("tmsh"),
         templates.get("terraform"),
     )
@@ -708,8 +721,7 @@ class RuleLoader:
         if self._validator is None:
             from jsonschema import Draft202012Validator
 
-            schema = rule_schema(self.predicates)
-            self._validator = Draft202012Validator(schema)
+            self._validator = Draft202012Validator(validation_schema(self.predicates))
         return self._validator
 
     def check(self, source: RuleSource, pack: str = "local") -> tuple[Rule | None, list[Problem]]:

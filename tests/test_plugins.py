@@ -151,10 +151,15 @@ def test_disabled_blocks_a_builtin() -> None:
 
 def test_builtin_packs_are_valid() -> None:
     # Built-in packs are compiled without the schema at run time; here they are validated.
+    from lyncpolicy.cli_rules import run_examples
+
     for ref in builtin_packs():
         rules, problems = check_paths([str(ref.location)], CORE)
         assert [str(p) for p in problems] == []
         assert rules, ref.name
+        # The rules' own examples (`lyncpolicy rules test rules/PACK`) behave.
+        _, failed, lines = run_examples(rules)
+        assert (failed, lines) == (0, [])
     rules_root = Path(__file__).resolve().parent.parent / "rules"
     yaml_folders = {p.parent.name for p in rules_root.glob("*/*.yaml")}
     assert yaml_folders == {ref.name for ref in builtin_packs()}
@@ -405,3 +410,20 @@ def test_pip_installed_plugin_end_to_end(tmp_path: Path) -> None:
     assert "2 passed, 0 failed" in tested.stdout
     disabled = run_cli(python, "rules", "list", env={**env, AUTOLOAD_ENV: "1"}, cwd=tmp_path)
     assert "ACME-PORT-001" not in disabled.stdout
+
+
+def test_plugin_predicate_arguments_are_schema_checked(tmp_path: Path) -> None:
+    from lyncpolicy.rulepack import RuleLoader
+
+    even = value_predicate("acme.even_port", lambda port: port % 2 == 0)
+    pack = write_pack(tmp_path / "acme", "ACME-ARGS-001")
+    rule_file = pack / "ACME-ARGS-001.yaml"
+    rule_file.write_text(
+        rule_file.read_text().replace("exists: {path: object.pool}", "acme.even_port: {port: 1}")
+    )
+    rule, problems = RuleLoader({**CORE, even.name: even}).check(str(rule_file))
+    assert rule is None
+    assert [str(p) for p in problems] == [
+        f"{rule_file}:10:19: condition.acme.even_port: 'path' is a required property",
+        f"{rule_file}:10:20: condition.acme.even_port: unknown key 'port' (allowed: path)",
+    ]

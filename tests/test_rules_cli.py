@@ -194,3 +194,17 @@ def test_rules_test_notes_rules_without_examples(tmp_path: Path) -> None:
         result.stdout.splitlines()[-1],
     ]
     assert result.stdout.splitlines()[-1].startswith("0 passed, 0 failed")
+
+
+@pytest.mark.parametrize("path", sorted(INVALID.glob("*.yaml")), ids=lambda p: p.name)
+def test_compiling_without_the_schema_still_rejects_invalid_rules(path: Path) -> None:
+    # Built-in packs skip jsonschema at run time: the compile step must still catch everything
+    # with a file:line:col error, never a crash or a silently loaded rule.
+    from lyncpolicy.builtin_predicates import CORE_PREDICATES
+    from lyncpolicy.rulepack import RuleFileError, RuleLoader
+
+    loader = RuleLoader({p.name: p for p in CORE_PREDICATES}, validate=False)
+    with pytest.raises(RuleFileError) as excinfo:
+        loader.load(str(path))
+    assert str(excinfo.value).startswith(f"{path}:")
+    assert excinfo.value.column >= 1
