@@ -876,7 +876,10 @@ def build_device(inputs: Sequence[TmshInput], name: str) -> tuple[Device, list[D
     for obj, item in all_objects:
         if obj.type == "auth partition":
             _read_partition(b, obj, item)
-    deferred: list[tuple[TmshObject, TmshInput]] = []
+    # Pools wait for nodes (members may name a node) and virtuals for pools, profiles and
+    # virtual addresses; both keep file order.
+    pools: list[tuple[TmshObject, TmshInput]] = []
+    virtuals: list[tuple[TmshObject, TmshInput]] = []
     for obj, item in all_objects:
         kind = obj.type
         if kind.startswith(("ltm profile ", "ltm persistence ")) and obj.full_path:
@@ -885,19 +888,18 @@ def build_device(inputs: Sequence[TmshInput], name: str) -> tuple[Device, list[D
         elif kind.startswith("ltm monitor "):
             _read_monitor(b, obj, item)
         elif kind == "ltm virtual":
-            deferred.append((obj, item))
-        elif kind in ("ltm pool",):
-            deferred.insert(0, (obj, item))  # after nodes: members may name nodes
+            virtuals.append((obj, item))
+        elif kind == "ltm pool":
+            pools.append((obj, item))
         else:
             reader = _READERS.get(kind)
             if reader is not None:
                 reader(b, obj, item)
     _build_profiles(b)
-    for obj, item in deferred:
-        if obj.type == "ltm pool":
-            _read_pool(b, obj, item)
-        else:
-            _read_virtual(b, obj, item)
+    for obj, item in pools:
+        _read_pool(b, obj, item)
+    for obj, item in virtuals:
+        _read_virtual(b, obj, item)
     _add_referenced_builtins(b)
     collections: dict[str, Any] = {key: dict(value) for key, value in b.objects.items()}
     device = Device(

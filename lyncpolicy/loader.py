@@ -86,30 +86,32 @@ def plan_units(paths: Sequence[str]) -> tuple[list[Unit], list[Diagnostic]]:
     from lyncpolicy.adapters.detect import iter_inputs
 
     found, notes = iter_inputs(paths)
-    units: list[Unit] = []
+    # A device's files keep the position of its first file among the inputs.
+    order: list[str] = []
     groups: dict[str, list[str]] = {}
     for path, kind in found:
         if kind in ("archive", "encrypted-archive"):
-            units.append(Unit("archive", (path,), os.path.basename(path)))
+            key = f"archive:{path}"
         elif kind == "tmsh":
             key = _device_key(path)
-            if key not in groups:
-                groups[key] = []
-                units.append(Unit("files", (), key))
-            groups[key].append(path)
         else:
             raise InputError(
                 f"{kind} input is not supported yet",
                 path=path,
                 hint="pass tmsh files (bigip.conf, SCF) or UCS/qkview archives",
             )
-    planned = [
-        Unit("files", tuple(groups[u.label]), os.path.basename(u.label) or u.label)
-        if u.kind == "files"
-        else u
-        for u in units
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(path)
+    units = [
+        Unit("archive", (key.removeprefix("archive:"),),
+             os.path.basename(key.removeprefix("archive:")))
+        if key.startswith("archive:")
+        else Unit("files", tuple(groups[key]), os.path.basename(key) or key)
+        for key in order
     ]
-    return planned, notes
+    return units, notes
 
 
 def load_unit(
