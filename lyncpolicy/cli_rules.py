@@ -242,17 +242,25 @@ def validate(paths: tuple[str, ...]) -> None:
 
 
 def _example_model(path: str) -> Model:
+    """One device from an example: a tmsh file, or a folder of them (bigip_base.conf...)."""
     from lyncpolicy.adapters.tmsh import parse_file
     from lyncpolicy.adapters.tmsh_model import TmshInput, build_device
     from lyncpolicy.model import Model
 
-    device, _ = build_device([TmshInput(parse_file(path))], os.path.basename(path))
+    files = [path]
+    if os.path.isdir(path):
+        files = sorted(
+            os.path.join(path, name) for name in os.listdir(path) if name.endswith(".conf")
+        )
+    inputs = [TmshInput(parse_file(file)) for file in files]
+    device, _ = build_device(inputs, os.path.basename(os.path.normpath(path)))
     return Model((device,))
 
 
 def run_examples(found: Sequence[Rule], verbose: bool = False) -> tuple[int, int, list[str]]:
     """Run each rule on its examples: (passed, failed, report lines)."""
     from lyncpolicy.engine import evaluate
+    from lyncpolicy.topology import build_topology
 
     passed = failed = 0
     lines: list[str] = []
@@ -269,7 +277,13 @@ def run_examples(found: Sequence[Rule], verbose: bool = False) -> tuple[int, int
                     device.name: {name: set(r) for name, r in rule.examples.roles.items()}
                     for device in model.devices
                 }
-            findings = [f for f in evaluate(model, [rule], roles) if f.rule_id == rule.id]
+            topologies = {
+                device.name: build_topology(device, rule.examples.deployment)
+                for device in model.devices
+            }
+            findings = [
+                f for f in evaluate(model, [rule], roles, topologies) if f.rule_id == rule.id
+            ]
             failing = [f for f in findings if f.status == "fail"]
             kind = "fail" if must_fail else "pass"
             if bool(failing) == must_fail:

@@ -232,7 +232,7 @@ def _collection_kinds() -> dict[str, Any]:
 
 # Object kinds a rule can apply to: every Device collection, and the device itself.
 KINDS: Final[Mapping[str, Any]] = _collection_kinds()
-ROOTS: Final = ("object", "device", "roles")
+ROOTS: Final = ("object", "device", "roles", "topology")
 ROLES_TYPE: Final[Any] = Mapping[str, frozenset[str]]
 
 _SEGMENT = re.compile(r"^(?:\*|[0-9]+|[A-Za-z][A-Za-z0-9_-]*)$")

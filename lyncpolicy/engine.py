@@ -13,7 +13,8 @@ finding is then undetermined unless the condition passes anyway.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from dataclasses import replace
+from typing import Any, Final
 
 from lyncpolicy.conditions import (
     UNKNOWN,
@@ -26,9 +27,10 @@ from lyncpolicy.conditions import (
     label,
 )
 from lyncpolicy.errors import RuleError
-from lyncpolicy.findings import Finding, Remediation
+from lyncpolicy.findings import Finding, Remediation, Severity
 from lyncpolicy.model import BigIpObject, Device, Model
 from lyncpolicy.rulepack import Rule
+from lyncpolicy.topology import CONFIDENT, Topology
 
 Roles = Mapping[str, Mapping[str, set[str] | frozenset[str]]]
 
@@ -36,23 +38,45 @@ Roles = Mapping[str, Mapping[str, set[str] | frozenset[str]]]
 _EXPLANATORY = frozenset({"unknown", "undetermined", "actual", "count", "route_domains"})
 
 
-def evaluate(model: Model, rules: Sequence[Rule], roles: Roles | None = None) -> list[Finding]:
+def evaluate(
+    model: Model,
+    rules: Sequence[Rule],
+    roles: Roles | None = None,
+    topologies: Mapping[str, Topology] | None = None,
+) -> list[Finding]:
     """Evaluate ``rules`` on every device of ``model``.
 
-    ``roles`` maps device name -> object name -> role names. Rules with ``applies-to.role``
-    select only objects having one of those roles; without ``roles`` they select nothing, and
-    the ``has-role`` predicate is undetermined.
+    ``topologies`` (device name -> :class:`Topology`) gives the ``topology`` root and, unless
+    ``roles`` is given, the object roles. ``roles`` maps device name -> object name -> role
+    names. Rules with ``applies-to.role`` select only objects having one of those roles;
+    without roles they select nothing, and the ``has-role`` predicate is undetermined.
+
+    An object whose role was inferred with a confidence below :data:`CONFIDENT` is checked in
+    advisory mode: its failing findings drop one severity level and are tagged
+    ``role-unverified``.
     """
     ordered = sorted(rules, key=lambda rule: rule.id)
     findings: list[Finding] = []
     for device in model.devices:
-        device_roles: object = UNKNOWN if roles is None else roles.get(device.name, {})
+        topology = (topologies or {}).get(device.name) or Topology(device=device.name)
+        device_roles: object
+        if roles is not None:
+            device_roles = roles.get(device.name, {})
+        elif topologies is not None:
+            device_roles = topology.roles
+        else:
+            device_roles = UNKNOWN
         objects: dict[str, list[tuple[str, Any]]] = {}
         for rule in ordered:
             if rule.kind not in objects:
                 objects[rule.kind] = _objects(device, rule.kind)
             try:
-                findings.extend(_evaluate_rule(rule, device, device_roles, objects[rule.kind]))
+                findings.extend(
+                    _advisory(f, topology)
+                    for f in _evaluate_rule(
+                        rule, device, device_roles, topology, objects[rule.kind]
+                    )
+                )
             except PredicateFailure as exc:
                 raise RuleError(
                     f"rule {rule.id}: predicate {exc.predicate!r} raised {exc} "
@@ -79,8 +103,26 @@ def _objects(device: Device, kind: str) -> list[tuple[str, Any]]:
     return sorted(collection.items(), key=lambda item: item[0])
 
 
+_DOWNGRADE: Final[Mapping[str, Severity]] = {"error": "warning", "warning": "info", "info": "info"}
+
+
+def _advisory(finding: Finding, topology: Topology) -> Finding:
+    confidence = topology.confidence.get(finding.object_path)
+    if finding.status != "fail" or confidence is None or confidence >= CONFIDENT:
+        return finding
+    return replace(
+        finding,
+        severity=_DOWNGRADE[finding.severity],
+        tags=(*finding.tags, "role-unverified"),
+    )
+
+
 def _evaluate_rule(
-    rule: Rule, device: Device, device_roles: object, objects: list[tuple[str, Any]]
+    rule: Rule,
+    device: Device,
+    device_roles: object,
+    topology: Topology,
+    objects: list[tuple[str, Any]],
 ) -> Iterator[Finding]:
     if rule.kind != "device" and rule.kind in device.unknown_kinds:
         if rule.roles and device_roles is UNKNOWN:
@@ -100,7 +142,7 @@ def _evaluate_rule(
             return
         wanted = set(rule.roles)
         objects = [(n, o) for n, o in objects if wanted.intersection(device_roles.get(n, ()))]
-    scope: dict[str, object] = {"device": device, "roles": device_roles}
+    scope: dict[str, object] = {"device": device, "roles": device_roles, "topology": topology}
     for name, obj in objects:
         scope["object"] = obj
         selected = Status.PASS
@@ -148,6 +190,13 @@ def plain(value: object) -> object:
     return label(value)
 
 
+def _severity(rule: Rule, scope: Mapping[str, object]) -> Severity:
+    for check, severity in rule.severity_by:
+        if check(scope).status is Status.PASS:
+            return severity
+    return rule.severity
+
+
 def _finding(
     rule: Rule,
     device: Device,
@@ -165,6 +214,7 @@ def _finding(
     if item is not None:
         details.append(f"{item[0]}={label(item[1])}")
     remediation = None
+    severity = rule.severity
     if status is Status.PASS:
         message = rule.title
     elif status is Status.FAIL:
@@ -174,6 +224,7 @@ def _finding(
             for key, value in sorted(outcome.witnesses.items())
             if isinstance(value, list) and key not in _EXPLANATORY
         )
+        severity = _severity(rule, scope)
         templates = rule.remediation
         remediation = Remediation(
             templates.text.render(scope, outcome.witnesses),
@@ -187,7 +238,7 @@ def _finding(
         message = f"cannot decide {rule.title!r} for {subject}: {reason}"
     return Finding(
         rule_id=rule.id,
-        severity=rule.severity,
+        severity=severity,
         status=status.value,
         object_path=name,
         object_kind=rule.kind,

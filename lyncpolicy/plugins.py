@@ -32,6 +32,7 @@ AUTOLOAD_ENV: Final = "LYNCPOLICY_DISABLE_PLUGIN_AUTOLOAD"
 DEFAULT_PLUGINS: Final[tuple[str, ...]] = (
     "lyncpolicy.builtin_predicates",
     "lyncpolicy.builtin_rules",
+    "lyncpolicy.lync",
 )
 _PREDICATE_NAME: Final = r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$"
 

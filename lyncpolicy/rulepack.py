@@ -45,6 +45,7 @@ from lyncpolicy.conditions import (
 from lyncpolicy.errors import RuleError
 from lyncpolicy.findings import Reference, RuleMeta, Severity
 from lyncpolicy.model import Device
+from lyncpolicy.topology import Topology
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -66,6 +67,7 @@ TOP_LEVEL_KEYS: Final = (
     "condition",
     "message",
     "for-each",
+    "severity-by",
     "metadata",
     "examples",
 )
@@ -149,6 +151,7 @@ class Examples:
     fail: tuple[str, ...] = ()
     passing: tuple[str, ...] = ()
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    deployment: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +166,8 @@ class Rule:
     roles: tuple[str, ...] = ()
     where: Check | None = field(default=None, repr=False)
     for_each: ForEach | None = None
+    # First matching case gives the severity of a failing finding (`severity-by`).
+    severity_by: tuple[tuple[Check, Severity], ...] = field(default=(), repr=False)
     examples: Examples | None = field(default=None, repr=False)
     metadata: Mapping[str, Any] = field(default_factory=dict, repr=False)
     path: str = ""
@@ -274,6 +279,19 @@ def rule_schema(predicates: Mapping[str, Predicate]) -> dict[str, Any]:
                     "as": {"$ref": "#/$defs/variable"},
                 },
             },
+            "severity-by": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["when", "severity"],
+                    "properties": {
+                        "when": {"$ref": "#/$defs/condition"},
+                        "severity": {"enum": list(SEVERITIES)},
+                    },
+                },
+            },
             "metadata": {"type": "object"},
             "examples": {
                 "type": "object",
@@ -286,6 +304,7 @@ def rule_schema(predicates: Mapping[str, Predicate]) -> dict[str, Any]:
                         "type": "object",
                         "additionalProperties": {"type": "array", "items": string},
                     },
+                    "deployment": {"type": "object"},
                 },
             },
         },
@@ -294,7 +313,9 @@ def rule_schema(predicates: Mapping[str, Predicate]) -> dict[str, Any]:
                 "title": "path",
                 "type": "string",
                 "pattern": r"^[a-z][a-z0-9_]*(\.(\*|[0-9]+|[A-Za-z][A-Za-z0-9_-]*))*$",
-                "description": "object.FIELD..., device.FIELD..., roles, or a variable",
+                "description": (
+                    "object.FIELD..., device.FIELD..., topology.FIELD..., roles or a variable"
+                ),
             },
             "variable": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
             "scalar": {"type": ["string", "number", "boolean", "null"]},
@@ -594,7 +615,12 @@ def build_rule(
             f"unknown kind {kind!r}{did_you_mean(kind, KINDS)}", ("applies-to", "kind")
         )
     roles = _string_list(applies["role"], ("applies-to", "role")) if "role" in applies else ()
-    roots: dict[str, Any] = {"object": KINDS[kind], "device": Device, "roles": ROLES_TYPE}
+    roots: dict[str, Any] = {
+        "object": KINDS[kind],
+        "device": Device,
+        "roles": ROLES_TYPE,
+        "topology": Topology,
+    }
     where = None
     if "where" in applies:
         where = compile_condition(
@@ -602,7 +628,7 @@ def build_rule(
         )
     for_each = None
     condition_roots = dict(roots)
-    template_roots: dict[str, Any] = {"object": KINDS[kind], "device": Device}
+    template_roots: dict[str, Any] = {"object": KINDS[kind], "device": Device, "topology": Topology}
     if "for-each" in data:
         spec = _expect(data, "for-each", dict)
         compiler = Compiler(predicates, roots, ("for-each",))
@@ -614,6 +640,7 @@ def build_rule(
         _expect(data, "condition", dict), Compiler(predicates, condition_roots, ("condition",))
     )
     message = compile_template(_expect(data, "message", str), template_roots, ("message",))
+    severity_by = _severity_by(data, predicates, condition_roots)
     remediation_data = _expect(data, "remediation", dict)
     remediation_text: str = _expect(remediation_data, "text", str, location=("remediation",))
     for key in remediation_data:
@@ -664,11 +691,35 @@ def build_rule(
         roles=roles,
         where=where,
         for_each=for_each,
+        severity_by=severity_by,
         examples=examples,
         metadata=metadata,
         path=file,
         document=data,
     )
+
+
+def _severity_by(
+    data: Mapping[str, Any], predicates: Mapping[str, Predicate], roots: Mapping[str, Any]
+) -> tuple[tuple[Check, Severity], ...]:
+    cases = _expect(data, "severity-by", list, required=False) or []
+    compiled: list[tuple[Check, Severity]] = []
+    for i, case in enumerate(cases):
+        location = ("severity-by", i)
+        if not isinstance(case, dict) or set(case) != {"when", "severity"}:
+            raise ConditionError(
+                "a severity-by case is a mapping with `when` and `severity`", location
+            )
+        severity = case["severity"]
+        if severity not in SEVERITIES:
+            raise ConditionError(
+                f"severity must be one of {', '.join(SEVERITIES)}", (*location, "severity")
+            )
+        check = compile_condition(
+            case["when"], Compiler(predicates, roots, (*location, "when"))
+        )
+        compiled.append((check, severity))
+    return tuple(compiled)
 
 
 def _examples(data: Mapping[str, Any], file: str) -> Examples | None:
@@ -685,7 +736,8 @@ def _examples(data: Mapping[str, Any], file: str) -> Examples | None:
         str(name): _string_list(value, ("examples", "roles", str(name)))
         for name, value in roles_spec.items()
     }
-    return Examples(lists["fail"], lists["pass"], roles)
+    deployment = _expect(spec, "deployment", dict, location=("examples",), required=False)
+    return Examples(lists["fail"], lists["pass"], roles, deployment)
 
 
 # -- loading -------------------------------------------------------------------------------------

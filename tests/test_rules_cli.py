@@ -93,7 +93,7 @@ EXPECTED_ERRORS = [
     "BAD-KEYS-001.yaml:1:1: 'message' is a required property",
     "BAD-KEYS-001.yaml:3:11: severity: 'critical' is not one of ['error', 'warning', 'info']",
     "BAD-KEYS-001.yaml:5:1: unknown key 'colour' (allowed: id, title, severity, description, "
-    "remediation, references, tags, applies-to, condition, message, for-each, metadata, "
+    "remediation, references, tags, applies-to, condition, message, for-each, severity-by, metadata, "
     "examples)",
     "BAD-PATH-001.yaml:10:14: condition.eq.path: 'object.__class__' is not a path: dotted "
     "public field names, mapping keys, numbers and '*' after object, device, roles or a "
