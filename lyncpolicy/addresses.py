@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import total_ordering
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -71,12 +72,20 @@ _PRIVATE_NETWORKS: tuple[IPNetwork, ...] = tuple(
 )
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@total_ordering
+@dataclass(frozen=True, slots=True)
 class Address:
-    """An IP address in a route domain."""
+    """An IP address in a route domain. Sorts by route domain, then IPv4 before IPv6."""
 
     route_domain: int
     ip: IPAddress
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Address):
+            return NotImplemented
+        return (self.route_domain, self.ip.version, int(self.ip)) < (
+            other.route_domain, other.ip.version, int(other.ip)
+        )
 
     def __str__(self) -> str:
         return f"{self.ip}%{self.route_domain}" if self.route_domain else str(self.ip)
@@ -86,12 +95,21 @@ class Address:
         return any(self.ip in net for net in _PRIVATE_NETWORKS if net.version == self.ip.version)
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@total_ordering
+@dataclass(frozen=True, slots=True)
 class Network:
     """A prefix in a route domain (``203.0.113.8%9/29``, ``default%9``)."""
 
     route_domain: int
     network: IPNetwork
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Network):
+            return NotImplemented
+        mine, theirs = self.network, other.network
+        return (self.route_domain, mine.version, int(mine.network_address), mine.prefixlen) < (
+            other.route_domain, theirs.version, int(theirs.network_address), theirs.prefixlen
+        )
 
     def __str__(self) -> str:
         base = str(self.network.network_address)

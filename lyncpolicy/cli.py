@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -228,43 +227,17 @@ def model(paths: tuple[str, ...], output_format: str, output: str | None, strict
     _write("\n".join(lines), output)
 
 
-@cli.command()
-@_paths_argument
-@_input_options
-def scan(paths: tuple[str, ...], strict: bool, jobs: int | None, max_config_size: str,
-         verbose: bool) -> None:
-    """Check BIG-IP configurations (tmsh files, SCF, UCS/qkview archives).
-
-    Exit codes: 0 clean, 1 findings at or above the fail threshold, 2 usage or input error.
-
-    \b
-    Examples:
-      lyncpolicy scan backup.ucs
-      lyncpolicy scan examples/broken/
-      lyncpolicy scan backups/ --jobs 4
-    """
-    started = time.perf_counter()
-    loaded = _load_inputs(paths, strict=strict, jobs=jobs, max_config_size=max_config_size,
-                          verbose=verbose)
-    for device in loaded.model.devices:
-        counts = ", ".join(
-            f"{len(items)} {name.replace('_', ' ')}"
-            for name, items in device.collections()
-            if items and name in ("virtual_servers", "pools", "self_ips", "routes", "nats",
-                                  "snats")
-        )
-        click.echo(f"{device.name}: {counts or 'no LTM/network objects'}")
-    elapsed = time.perf_counter() - started
-    click.echo(
-        f"{len(loaded.files)} file(s), {loaded.object_count()} objects, "
-        f"{len(loaded.model.devices)} device(s) in {elapsed:.2f}s"
-    )
-
-
 def _register_subcommands() -> None:
+    from lyncpolicy import cli_report
     from lyncpolicy.cli_rules import rules
+    from lyncpolicy.cli_scan import scan
+    from lyncpolicy.cli_topology import init, topology
 
     cli.add_command(rules)
+    cli.add_command(scan)
+    cli.add_command(topology)
+    cli.add_command(init)
+    cli_report.register(cli)
 
 
 _register_subcommands()

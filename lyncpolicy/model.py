@@ -30,17 +30,29 @@ VirtualType = Literal[
 SnatType = Literal["none", "automap", "snat", "lsn"]
 VlansMode = Literal["all", "enabled", "disabled"]
 ProfileContext = Literal["all", "clientside", "serverside"]
+# What a Terraform plan does to the resource an object comes from ("replace" covers both
+# delete-then-create and create-before-destroy). Deleted resources produce no objects.
+PlanChange = Literal["create", "update", "replace", "no-op"]
+PLAN_CHANGES: tuple[PlanChange, ...] = ("create", "update", "replace", "no-op")
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where an object is defined: a file (or an archive member) and its line span."""
+    """Where an object is defined: a file (or an archive member) and its line span.
+
+    Objects read from Terraform also carry the resource address (``resource``,
+    ``module.edge["dc1"].bigip_ltm_virtual_server.av[0]``) and, for a plan, what the plan does
+    to that resource (``change``: one of :data:`PLAN_CHANGES`; None for states and files that
+    are not plans). ``--changed-only`` drops findings whose source has ``change == "no-op"``.
+    """
 
     file: str
     line: int
     end_line: int
     archive: str | None = None
     member: str | None = None
+    resource: str | None = None
+    change: PlanChange | None = None
 
     def __str__(self) -> str:
         if self.archive is not None:
@@ -308,7 +320,9 @@ class Device:
     application_services: Mapping[str, ApplicationService] = field(default_factory=dict)
     irules: Mapping[str, Rule] = field(default_factory=dict)
     partitions: Mapping[str, Partition] = field(default_factory=dict)
-    # Object kinds this input cannot express at all (Terraform has no `ltm nat`).
+    # Object kinds this input cannot express at all (Terraform has no `ltm nat`): collection
+    # names, plus "forwarding_virtuals" when the ip-forward/l2-forward/reject virtuals are
+    # not all known though other virtuals are (the bigip provider cannot create them).
     unknown_kinds: frozenset[str] = frozenset()
 
     @property

@@ -33,7 +33,9 @@ DEFAULT_PLUGINS: Final[tuple[str, ...]] = (
     "lyncpolicy.builtin_predicates",
     "lyncpolicy.builtin_rules",
     "lyncpolicy.lync",
+    "lyncpolicy.reporters",
 )
+CORE_PREDICATES_PLUGIN: Final = "lyncpolicy.builtin_predicates"
 _PREDICATE_NAME: Final = r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$"
 
 
@@ -165,7 +167,9 @@ def collect(pm: pluggy.PluginManager) -> Registry:
         for item in items:
             _check_item(owner, "predicate", item, lambda p: isinstance(p, Predicate))
             assert isinstance(item, Predicate)
-            builtin = owner in DEFAULT_PLUGINS
+            # Only the core language's predicates go without a namespace; the built-in Lync
+            # pack's predicates are namespaced (``lync.*``) like any plugin's.
+            builtin = owner == CORE_PREDICATES_PLUGIN
             if not re.match(_PREDICATE_NAME, item.name):
                 raise PluginError(f"plugin {owner!r}: bad predicate name {item.name!r}")
             if builtin == ("." in item.name):

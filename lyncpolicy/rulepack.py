@@ -378,7 +378,22 @@ def _mark_of(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+# libyaml's parser (when PyYAML has it) keeps the same marks and is ~10x faster: rules are
+# read on every scan, and pre-commit runs a scan on every commit.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(text: str, file: str) -> tuple[yaml.Node, Any]:
+    if _SafeLoader is not yaml.SafeLoader:
+        fast = _SafeLoader(text)
+        try:
+            node = fast.get_single_node()
+            if node is not None and not any(_duplicate_keys(node, file)):
+                return node, fast.construct_document(node)
+        except yaml.YAMLError:
+            pass  # the pure-Python reader below words the error the same way everywhere
+        finally:
+            fast.dispose()
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()

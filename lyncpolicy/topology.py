@@ -35,6 +35,9 @@ EdgeRole = Literal["edge_access", "edge_webconf", "edge_av", "edge_internal"]
 EXTERNAL_ROLES: Final[tuple[EdgeRole, ...]] = ("edge_access", "edge_webconf", "edge_av")
 EDGE_ROLES: Final[tuple[EdgeRole, ...]] = (*EXTERNAL_ROLES, "edge_internal")
 CONFIDENT: Final = 0.7
+# A tcp/443-only VIP (0.4) is any HTTPS site until a cross-check ties it to the Edge; below
+# this a candidate is not a role at all (name-only hints, 0.3, still make GEN-001 speak).
+_WEAKEST: Final = 0.3
 
 _LYNC_TEMPLATE = re.compile(
     r"(?i)f5\.microsoft_(lync_server_2010(_2013)?|skype_server_2015|ocs_2007_r2)"
@@ -150,6 +153,11 @@ class Topology:
     av_addresses: tuple[Address, ...] = ()
     edge_external_addresses: tuple[Address, ...] = ()
     edge_internal_addresses: tuple[Address, ...] = ()
+    # VIP addresses per role (the destinations of the Edge virtual servers).
+    access_vips: tuple[Address, ...] = ()
+    webconf_vips: tuple[Address, ...] = ()
+    av_vips: tuple[Address, ...] = ()
+    internal_vips: tuple[Address, ...] = ()
     # The declared or inferred NAT design (private external addresses behind `ltm nat`s).
     nat_design: bool = False
     external_addressing: str | None = None
@@ -230,7 +238,7 @@ def build_topology(device: Device, deployment: Mapping[str, Any] | None = None) 
     unresolved: list[str] = []
     for group in groups.values():
         best = group.best()
-        if best is None:
+        if best is None or best.confidence < _WEAKEST:
             continue
         names = tuple(sorted(vs.name for vs in group.virtuals))
         roles_here: tuple[EdgeRole, ...] = (best.role,)
@@ -344,6 +352,10 @@ def build_topology(device: Device, deployment: Mapping[str, Any] | None = None) 
         av_addresses=pool.av_addresses,
         edge_external_addresses=_sorted(external),
         edge_internal_addresses=_sorted(internal),
+        access_vips=_vips_of(vips, "edge_access"),
+        webconf_vips=_vips_of(vips, "edge_webconf"),
+        av_vips=_vips_of(vips, "edge_av"),
+        internal_vips=_vips_of(vips, "edge_internal"),
         nat_design=nat_design,
         external_addressing=_opt_str(declared_addressing),
         upstream_vlans=upstream,
@@ -367,6 +379,10 @@ def build_topology(device: Device, deployment: Mapping[str, Any] | None = None) 
         single_ip=pool.single_ip,
         federation=pool.federation,
     )
+
+
+def _vips_of(vips: Sequence[EdgeVip], role: EdgeRole) -> tuple[Address, ...]:
+    return _sorted(vip.address for vip in vips if vip.role == role)
 
 
 def _vip_groups(device: Device) -> dict[Address, _VipGroup]:
@@ -476,7 +492,7 @@ def _from_ports(groups: Mapping[Address, _VipGroup]) -> None:
         elif "tcp/5061" in ports:
             candidate = _Candidate("edge_internal", 0.5, [f"port signature {shown} (private)"])
         elif ports == {"tcp/443"}:
-            candidate = _Candidate("edge_webconf", 0.4, ["port signature tcp/443 only"])
+            candidate = _Candidate("edge_webconf", 0.2, ["port signature tcp/443 only"])
         if candidate is not None:
             group.candidates.append(candidate)
 

@@ -1,7 +1,1133 @@
-"""Lync Edge predicates (placeholder module: filled by its rule family)."""
+"""Predicates of the A/V Edge and NAT rules (LYNC-EDGE-AV-001..006, LYNC-EDGE-NAT-001..004).
+
+What YAML cannot say about the A/V Edge and the NAT design: which listeners one VIP address
+has, whether a global ``ltm snat`` or an iRule rewrites A/V client addresses, the effective
+Nagle setting of a virtual's TCP profiles, how the BIG-IP lets clients reach one A/V Edge
+address directly, and the 1:1 ``ltm nat`` of each private Edge external address.
+
+Every predicate reads the ``device`` and ``topology`` roots of its scope, compiles its paths
+once, and answers pass, fail or undetermined: an object kind the input cannot express
+(``device.unknown_kinds``: ``nats``, ``forwarding_virtuals``...) or a field listed in an
+object's ``unknown`` makes the answer undetermined unless something known already decides it.
+Failing outcomes carry scalar witnesses that explain (``why``, ``problem``...) or hold the
+exact fix that the remediation templates render (``tmsh``); list witnesses only name what
+fails (``missing``, ``translated_by``), because the engine appends them to a finding's
+``detail`` and so to its fingerprint.
+"""
 
 from __future__ import annotations
 
-from lyncpolicy.conditions import Predicate
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
 
-PREDICATES: list[Predicate] = []
+from lyncpolicy.adapters.declarative import FORWARDING_VIRTUALS
+from lyncpolicy.addresses import Address, Network
+from lyncpolicy.conditions import (
+    FAILED,
+    PASSED,
+    UNKNOWN,
+    Check,
+    Compiler,
+    Outcome,
+    Path,
+    Predicate,
+    Scope,
+    Status,
+    unknown_outcome,
+)
+from lyncpolicy.model import Device, Nat, Pool, Profile, ProfileRef, Snat, VirtualServer
+from lyncpolicy.topology import EdgePool, EdgeServer, Topology
+
+PATH: Final = {"$ref": "#/$defs/path"}
+# Virtual server types that listen on a VIP address (not forwarding, not reject).
+_LISTENER_TYPES: Final = frozenset({"standard", "performance-l4", "performance-http", "stateless"})
+_LISTENER_FIELDS: Final = frozenset({"type", "destination", "port", "ip_protocol", "enabled"})
+_FORWARDER_FIELDS: Final = frozenset(
+    {
+        "type",
+        "destination_network",
+        "source_network",
+        "port",
+        "ip_protocol",
+        "vlans",
+        "vlans_mode",
+        "enabled",
+        "snat_type",
+        "rules",
+    }
+)
+_SNAT_FIELDS: Final = frozenset({"origins", "vlans", "vlans_mode", "enabled"})
+_NAT_FIELDS: Final = frozenset(
+    {
+        "originating_address",
+        "translation_address",
+        "vlans",
+        "vlans_mode",
+        "arp",
+        "traffic_group",
+        "enabled",
+    }
+)
+_SPEC: Final = re.compile(r"^(tcp|udp|any|\*)/([0-9]{1,5})$")
+# `snat ADDR|automap` and `snatpool NAME` as Tcl commands (`snat none` keeps the address).
+_IRULE_SNAT: Final = re.compile(r"(?:^|[;{\[])\s*(snatpool|snat)\s+([^\s;\]}]+)")
+_SIDES: Final = {"all": "both sides", "clientside": "client side", "serverside": "server side"}
+_SERVICES: Final = (("A/V", "av"), ("Access", "access"), ("Web Conferencing", "webconf"))
+
+
+def _arguments(required: Sequence[str], **properties: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(required),
+        "properties": properties,
+    }
+
+
+def _roots(scope: Scope) -> tuple[Device, Topology]:
+    device, topology = scope["device"], scope["topology"]
+    if not isinstance(device, Device) or not isinstance(topology, Topology):
+        raise TypeError("the lync.* predicates need the device and topology roots")
+    return device, topology
+
+
+def _resolve(path: Path, scope: Scope, kind: type[Any]) -> Any:
+    """The value at ``path``: an instance of ``kind``, None (absent) or UNKNOWN."""
+    value = path.resolve(scope)
+    if value is None or value is UNKNOWN or isinstance(value, kind):
+        return value
+    raise TypeError(f"{path.text} is a {type(value).__name__}, not a {kind.__name__}")
+
+
+# A check of one resolved subject (an address, a virtual, a NAT) in its device and topology.
+Test = Callable[[Device, Topology, Any], Outcome]
+Prepare = Callable[[Mapping[str, Any], Compiler], Test]
+
+
+def _subject(
+    key: str, kind: type[Any], prepare: Prepare
+) -> Callable[[Mapping[str, Any], Compiler], Check]:
+    """The ``compile`` of a predicate about the object at the path argument ``key``.
+
+    ``prepare(args, compiler)`` reads the other arguments once and returns the test; the
+    subject unknown is undetermined, absent is a failure.
+    """
+
+    def compile_(args: Mapping[str, Any], c: Compiler) -> Check:
+        path = c.path(args.get(key), key)
+        test = prepare(args, c)
+
+        def check(scope: Scope) -> Outcome:
+            value = _resolve(path, scope, kind)
+            if value is UNKNOWN:
+                return unknown_outcome(path)
+            if value is None:
+                return FAILED
+            device, topology = _roots(scope)
+            return test(device, topology, value)
+
+        return check
+
+    return compile_
+
+
+def _fixed(test: Test) -> Prepare:
+    """A test without other arguments."""
+    return lambda args, c: test
+
+
+def _names(items: Iterable[str]) -> str:
+    return ", ".join(items) or "none"
+
+
+# -- VLANs -----------------------------------------------------------------------------------------
+
+
+def _universe(device: Device, *extra: Iterable[str]) -> frozenset[str]:
+    """Every VLAN the configuration names (the VLAN objects and the lists that refer to them)."""
+    found = set(device.vlans)
+    for vlans in extra:
+        found.update(vlans)
+    return frozenset(found)
+
+
+def _active(mode: str, vlans: Sequence[str], universe: frozenset[str]) -> frozenset[str] | None:
+    """The VLANs a listener is enabled on; None: every VLAN."""
+    if mode == "all":
+        return None
+    if mode == "enabled":
+        return frozenset(vlans)
+    return universe - frozenset(vlans)
+
+
+def _overlap(first: frozenset[str] | None, second: frozenset[str] | None) -> bool:
+    if first is None:
+        return second is None or bool(second)
+    if second is None:
+        return bool(first)
+    return bool(first & second)
+
+
+def _on_any(mode: str, vlans: Sequence[str], targets: Sequence[str]) -> bool:
+    """Enabled on one of ``targets`` (True when the targets are not known)."""
+    if not targets or mode == "all":
+        return True
+    if mode == "enabled":
+        return any(v in vlans for v in targets)
+    return any(v not in vlans for v in targets)
+
+
+def _from_outside(
+    mode: str, vlans: Sequence[str], universe: frozenset[str], inside: frozenset[str]
+) -> bool:
+    """Enabled on a VLAN that is neither an Edge external nor an Edge internal VLAN."""
+    if mode == "all":
+        return True
+    if mode == "enabled":
+        return any(v not in inside for v in vlans)
+    outside = universe - frozenset(vlans) - inside
+    return bool(outside) or not universe
+
+
+def _vlan_text(mode: str, vlans: Sequence[str]) -> str:
+    if mode == "all":
+        return "all VLANs"
+    return f"{'VLANs' if mode == 'enabled' else 'all VLANs but'} {_names(vlans)}"
+
+
+# -- addresses and the Edge topology ---------------------------------------------------------------
+
+
+def _endpoint(address: Address, port: int) -> str:
+    return f"{address}{':' if address.ip.version == 4 else '.'}{port}"
+
+
+def _host_mask(address: Address) -> str:
+    return "255.255.255.255" if address.ip.version == 4 else "ffff:" * 7 + "ffff"
+
+
+def _object_name(prefix: str, address: Address) -> str:
+    """A tmsh-safe object name for an address (``%`` is not allowed in names)."""
+    return f"/Common/{prefix}_{str(address).replace('%', '_rd').replace(':', '_')}"
+
+
+def _server_of(topology: Topology, address: Address) -> EdgeServer | None:
+    for pool in topology.pools:
+        for server in pool.servers:
+            if address in (server.av, server.access, server.webconf):
+                return server
+    return None
+
+
+def _pool_of(topology: Topology, address: Address) -> EdgePool | None:
+    for pool in topology.pools:
+        if address in pool.external_addresses:
+            return pool
+    return topology.pools[0] if topology.pools else None
+
+
+def _service(topology: Topology, address: Address) -> str | None:
+    """``A/V``, ``Access`` or ``Web Conferencing`` for an Edge external address."""
+    for service, key in _SERVICES:
+        if address in getattr(topology, f"{key}_addresses"):
+            return service
+    return None
+
+
+def _describe(topology: Topology, address: Address) -> str:
+    """``A/V, edge02`` for an Edge external address (the service and the server, when known)."""
+    server = _server_of(topology, address)
+    parts = [_service(topology, address) or "Edge external", server.name if server else ""]
+    return ", ".join(p for p in parts if p)
+
+
+# -- source translation ----------------------------------------------------------------------------
+
+
+def _virtual_translation(vs: VirtualServer) -> str:
+    if vs.snat_type == "snat":
+        return f"snatpool {vs.snat_pool}"
+    return vs.snat_type
+
+
+def _snat_translation(snat: Snat) -> str:
+    if snat.automap:
+        return "automap"
+    if snat.snatpool:
+        return f"snatpool {snat.snatpool}"
+    return f"translation {snat.translation}" if snat.translation else "no translation"
+
+
+def irule_snat_commands(text: str) -> list[str]:
+    """The ``snat``/``snatpool`` commands of an iRule that translate (``snat none`` does not)."""
+    found: list[str] = []
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        for match in _IRULE_SNAT.finditer(line):
+            command, argument = match.groups()
+            if command == "snat" and argument == "none":
+                continue
+            found.append(f"{command} {argument}")
+    return found
+
+
+def _irule_translators(
+    device: Device, vs: VirtualServer, unsure: list[str]
+) -> list[tuple[str, list[str]]]:
+    """The iRules of ``vs`` that call ``snat``/``snatpool``, with the calls."""
+    found: list[tuple[str, list[str]]] = []
+    for name in vs.rules:
+        rule = device.irules.get(name)
+        if rule is None:
+            # TMOS's own `_sys_` iRules never translate; another missing iRule is unknown.
+            if "irules" in device.unknown_kinds or not name.rsplit("/", 1)[-1].startswith("_sys_"):
+                unsure.append(name)
+            continue
+        if "text" in rule.unknown:
+            unsure.append(name)
+            continue
+        commands = irule_snat_commands(rule.text)
+        if commands:
+            found.append((name, commands))
+    return found
+
+
+def _rules_without(vs: VirtualServer, removed: Iterable[str]) -> str:
+    kept = [r for r in vs.rules if r not in set(removed)]
+    return (
+        f"modify ltm virtual {vs.name} rules {{ {' '.join(kept)} }}"
+        if kept
+        else f"modify ltm virtual {vs.name} rules none"
+    )
+
+
+def _known_miss(vs: VirtualServer, field: str, address: Address) -> bool:
+    """The virtual's known source or destination network does not contain ``address`` (no
+    ``source`` means any source)."""
+    if field in vs.unknown:
+        return False
+    network: Network | None = getattr(vs, field)
+    if network is None:
+        return field != "source_network"
+    return not network.contains(address)
+
+
+@dataclass(frozen=True, slots=True)
+class _Translator:
+    """Something that rewrites an Edge address as a source: what it is, and the tmsh fix."""
+
+    name: str
+    text: str
+    fix: str
+
+
+def _source_translators(
+    device: Device, topology: Topology, address: Address, unsure: list[str]
+) -> list[_Translator]:
+    """What translates ``address`` when the Edge server sends from it (Edge external VLAN).
+
+    ``ltm snat`` objects whose origins contain it, and forwarding virtuals whose source
+    contains it with a SNAT setting or an iRule calling ``snat``/``snatpool``.
+    """
+    edge_vlans = topology.edge_external_vlans
+    found: list[_Translator] = []
+    if "snats" in device.unknown_kinds:
+        unsure.append("ltm snat objects")
+    for snat in sorted(device.snats.values(), key=lambda s: s.name):
+        if _SNAT_FIELDS & snat.unknown:
+            unsure.append(snat.name)
+            continue
+        if not snat.enabled or not any(o.contains(address) for o in snat.origins):
+            continue
+        if not _on_any(snat.vlans_mode, snat.vlans, edge_vlans):
+            continue
+        found.append(
+            _Translator(
+                snat.name,
+                f"ltm snat {snat.name} (origins {_names(str(o) for o in snat.origins)}, "
+                f"{_snat_translation(snat)})",
+                _snat_fix(snat, topology),
+            )
+        )
+    if FORWARDING_VIRTUALS in device.unknown_kinds:
+        unsure.append("forwarding virtuals")
+    for vs in sorted(device.virtual_servers.values(), key=lambda v: v.name):
+        if _known_miss(vs, "source_network", address):
+            continue
+        if _FORWARDER_FIELDS & vs.unknown:
+            if "type" in vs.unknown or vs.type == "ip-forward":
+                unsure.append(vs.name)
+            continue
+        if vs.type != "ip-forward" or not vs.enabled:
+            continue
+        if not _on_any(vs.vlans_mode, vs.vlans, edge_vlans):
+            continue
+        if vs.snat_type != "none":
+            found.append(
+                _Translator(
+                    vs.name,
+                    f"forwarding virtual {vs.name} (source {vs.source_network or 'any'}, "
+                    f"source-address-translation {_virtual_translation(vs)})",
+                    f"modify ltm virtual {vs.name} source-address-translation {{ type none }}",
+                )
+            )
+        irules = _irule_translators(device, vs, unsure)
+        for name, commands in irules:
+            found.append(
+                _Translator(
+                    name,
+                    f"iRule {name} on forwarding virtual {vs.name} ({'; '.join(commands)})",
+                    _rules_without(vs, [n for n, _ in irules]),
+                )
+            )
+    return found
+
+
+def _snat_fix(snat: Snat, topology: Topology) -> str:
+    """Keep the SNAT for what may be translated: origins without A/V addresses, and the Access
+    and Web Conferencing addresses the A/V-covering origins also held ("SNAT out")."""
+    av = topology.av_addresses
+    kept = [str(o) for o in snat.origins if not any(o.contains(a) for a in av)]
+    others = (*topology.access_addresses, *topology.webconf_addresses)
+    for origin in snat.origins:
+        if any(origin.contains(a) for a in av):
+            kept.extend(f"{a}/{a.ip.max_prefixlen}" for a in others if origin.contains(a))
+    kept = list(dict.fromkeys(kept))
+    if not kept:
+        return f"delete ltm snat {snat.name}"
+    return f"modify ltm snat {snat.name} origins replace-all-with {{ {' '.join(kept)} }}"
+
+
+# -- lync.av-listeners -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Listen:
+    protocol: str
+    port: int
+
+    @property
+    def text(self) -> str:
+        return f"{self.protocol}/{self.port}"
+
+    def matches(self, vs: VirtualServer, any_protocol: bool) -> bool:
+        if vs.port != self.port:
+            return False
+        if self.protocol in ("*", vs.ip_protocol):
+            return True
+        return any_protocol and vs.ip_protocol == "any" and self.protocol in ("tcp", "udp")
+
+
+def _listeners(device: Device, address: Address) -> tuple[list[VirtualServer], list[str]]:
+    """The enabled virtuals listening on ``address`` (host mask), and those that may."""
+    found: list[VirtualServer] = []
+    unsure: list[str] = []
+    for vs in sorted(device.virtual_servers.values(), key=lambda v: v.name):
+        if "destination" not in vs.unknown and vs.destination != address:
+            continue
+        if _LISTENER_FIELDS & vs.unknown:
+            unsure.append(vs.name)
+            continue
+        if vs.type not in _LISTENER_TYPES or not vs.enabled:
+            continue
+        if vs.mask is None or vs.mask == address.ip.max_prefixlen:
+            found.append(vs)
+    return found, unsure
+
+
+def _prepare_listeners(args: Mapping[str, Any], c: Compiler) -> Test:
+    specs: list[_Listen] = []
+    for i, text in enumerate(c.require(args, "ports", list)):
+        match = _SPEC.match(text) if isinstance(text, str) else None
+        if match is None:
+            raise c.error("a port is 'tcp/443', 'udp/3478', 'any/3478' or '*/3478'", "ports", i)
+        specs.append(_Listen(match.group(1), int(match.group(2))))
+    if not specs:
+        raise c.error("'ports' must not be empty", "ports")
+    any_protocol = c.optional(args, "any-protocol", bool, True)
+
+    def test(device: Device, topology: Topology, address: Address) -> Outcome:
+        listeners, unsure = _listeners(device, address)
+        missing = [s for s in specs if not any(s.matches(vs, any_protocol) for vs in listeners)]
+        if not missing:
+            return PASSED
+        if unsure:
+            return Outcome(Status.UNDETERMINED, {"unknown": unsure})
+        present = sorted({f"{vs.ip_protocol}/{vs.port}" for vs in listeners})
+        return Outcome(
+            Status.FAIL,
+            {
+                "missing": [s.text for s in missing],
+                "ports": _names(present),
+                "tmsh": "\n".join(_listener_fix(device, address, s, listeners) for s in missing),
+            },
+        )
+
+    return test
+
+
+def _listener_fix(
+    device: Device, address: Address, spec: _Listen, listeners: Sequence[VirtualServer]
+) -> str:
+    """tmsh for a missing listener: fix the protocol of a virtual on that port, or create one
+    (and its pool) modelled on the VIP's other virtual."""
+    protocol = "udp" if spec.protocol == "*" else spec.protocol
+    model = listeners[0] if listeners else None
+    profile = _listener_profile(device, model, protocol)
+    for vs in listeners:
+        if vs.port == spec.port:
+            return (
+                f"modify ltm virtual {vs.name} ip-protocol {protocol} "
+                f"profiles replace-all-with {{ {profile} }}"
+            )
+    base = model.name if model else _object_name("lync_av", address)
+    # /Common/edge_av_3478 -> /Common/edge_av_443; other names get the port appended.
+    name = re.sub(r"[0-9]+$", str(spec.port), base) if base[-1].isdigit() else f"{base}_{spec.port}"
+    if name in device.virtual_servers:
+        name = f"{name}_{protocol}"
+    pool = device.pools.get(model.pool) if model and model.pool else None
+    members = (
+        " ".join(
+            f"{_endpoint(m.address, spec.port)} {{ }}"
+            for m in (pool.members if isinstance(pool, Pool) else ())
+            if m.address is not None
+        )
+        or "<A/V Edge address>:" + str(spec.port) + " { }"
+    )
+    monitor = "/Common/udp" if protocol == "udp" else "/Common/tcp"
+    vlans = (
+        f" vlans replace-all-with {{ {' '.join(model.vlans)} }} vlans-enabled"
+        if model is not None and model.vlans_mode == "enabled"
+        else ""
+    )
+    persist = (
+        model.persist[0].name if model is not None and model.persist else "/Common/source_addr"
+    )
+    return (
+        f"create ltm pool {name}_pool {{ load-balancing-mode least-connections-member "
+        f"members replace-all-with {{ {members} }} monitor {monitor} }}\n"
+        f"create ltm virtual {name} {{ destination {_endpoint(address, spec.port)} "
+        f"ip-protocol {protocol} mask {_host_mask(address)} pool {name}_pool "
+        f"profiles replace-all-with {{ {profile} }} "
+        f"persist replace-all-with {{ {persist} {{ default yes }} }}{vlans} }}"
+    )
+
+
+def _listener_profile(device: Device, model: VirtualServer | None, protocol: str) -> str:
+    """The model virtual's fastL4 profile (it serves TCP and UDP), else the TMOS default."""
+    for ref in model.profiles if model else ():
+        profile = device.profiles.get(ref.name)
+        if profile is not None and profile.kind == "fastl4":
+            return ref.name
+    return "/Common/udp" if protocol == "udp" else "/Common/fastL4"
+
+
+# -- lync.av-no-hidden-snat ------------------------------------------------------------------------
+
+
+def _client_space(origin: Network, destination: Address | None, topology: Topology) -> bool:
+    """Whether SNAT origins can hold Internet clients of a VIP: a default origin, or one outside
+    the declared internal networks and the Edge networks (same route domain as the VIP)."""
+    if destination is not None and origin.route_domain != destination.route_domain:
+        return False
+    if origin.is_default:
+        return True
+    known = (
+        *topology.internal_networks,
+        *topology.front_end_subnets,
+        *topology.edge_external_networks,
+        *topology.edge_internal_networks,
+    )
+    if any(n.covers(origin) for n in known):
+        return False
+    edge = (*topology.edge_external_addresses, *topology.edge_internal_addresses)
+    return not (origin.network.num_addresses == 1 and any(origin.contains(a) for a in edge))
+
+
+def _hidden_snat(device: Device, topology: Topology, vs: VirtualServer) -> Outcome:
+    unsure: list[str] = []
+    culprits: list[str] = []
+    reasons: list[str] = []
+    fixes: list[str] = []
+    if {"snat_type", "vlans", "vlans_mode"} & vs.unknown:
+        unsure.append(vs.name)
+    elif vs.snat_type == "none":
+        _global_snats(device, topology, vs, unsure, culprits, reasons, fixes)
+    if "rules" in vs.unknown:
+        unsure.append(f"{vs.name} iRules")
+    else:
+        irules = _irule_translators(device, vs, unsure)
+        for name, commands in irules:
+            culprits.append(name)
+            reasons.append(f"iRule {name} calls {'; '.join(commands)}")
+        if irules:
+            fixes.append(_rules_without(vs, [n for n, _ in irules]))
+    if culprits:
+        return Outcome(
+            Status.FAIL,
+            {"translated_by": culprits, "how": "; ".join(reasons), "tmsh": "\n".join(fixes)},
+        )
+    return Outcome(Status.UNDETERMINED, {"unknown": unsure}) if unsure else PASSED
+
+
+def _global_snats(
+    device: Device,
+    topology: Topology,
+    vs: VirtualServer,
+    unsure: list[str],
+    culprits: list[str],
+    reasons: list[str],
+    fixes: list[str],
+) -> None:
+    """The ``ltm snat`` objects that translate clients of ``vs`` (it has no SNAT of its own)."""
+    if "snats" in device.unknown_kinds:
+        unsure.append("ltm snat objects")
+        return
+    snats = sorted(device.snats.values(), key=lambda s: s.name)
+    universe = _universe(device, vs.vlans, *(s.vlans for s in snats))
+    listening = _active(vs.vlans_mode, vs.vlans, universe)
+    for snat in snats:
+        if _SNAT_FIELDS & snat.unknown:
+            unsure.append(snat.name)
+            continue
+        active = _active(snat.vlans_mode, snat.vlans, universe)
+        if not snat.enabled or not _overlap(listening, active):
+            continue
+        clients = [str(o) for o in snat.origins if _client_space(o, vs.destination, topology)]
+        if not clients:
+            continue
+        culprits.append(snat.name)
+        reasons.append(
+            f"ltm snat {snat.name} ({_snat_translation(snat)}, origins {_names(clients)}, "
+            f"enabled on {_vlan_text(snat.vlans_mode, snat.vlans)}) also matches clients "
+            f"arriving on {_vlan_text(vs.vlans_mode, vs.vlans)}"
+        )
+        kept = sorted((active if active is not None else universe) - (listening or universe))
+        fixes.append(
+            f"modify ltm snat {snat.name} vlans replace-all-with {{ {' '.join(kept)} }} "
+            "vlans-enabled"
+            if kept
+            else f"delete ltm snat {snat.name}"
+        )
+
+
+# -- lync.av-nagle-off -----------------------------------------------------------------------------
+
+
+def _nagle_off(device: Device, topology: Topology, vs: VirtualServer) -> Outcome:
+    if "profiles" in vs.unknown or not vs.profiles:
+        return Outcome(Status.UNDETERMINED, {"unknown": [f"{vs.name} profiles"]})
+    offending: list[tuple[ProfileRef, Profile, str]] = []
+    unresolved: list[str] = []
+    for ref in vs.profiles:
+        profile = device.profiles.get(ref.name)
+        if profile is None or "kind" in profile.unknown:
+            unresolved.append(ref.name)
+            continue
+        if profile.kind == "fastl4":
+            return PASSED  # packet by packet, no TCP proxy: no Nagle
+        if profile.kind != "tcp":
+            continue
+        nagle = profile.effective.get("nagle")
+        if nagle is None or "effective" in profile.unknown:
+            unresolved.append(ref.name)
+        elif nagle != "disabled":
+            offending.append((ref, profile, nagle))
+    if offending:
+        return Outcome(
+            Status.FAIL,
+            {
+                "profiles": [ref.name for ref, _, _ in offending],
+                "nagle": "; ".join(
+                    f"{ref.name} nagle {nagle} ({_SIDES[ref.context]})"
+                    for ref, _, nagle in offending
+                ),
+                "tmsh": _nagle_fix(vs, offending),
+            },
+        )
+    if unresolved:
+        return Outcome(Status.UNDETERMINED, {"unknown": unresolved})
+    return PASSED
+
+
+def _nagle_fix(vs: VirtualServer, offending: Sequence[tuple[ProfileRef, Profile, str]]) -> str:
+    """Custom profiles get ``nagle disabled``; built-in ones a child profile swapped in."""
+    lines: list[str] = []
+    swapped: dict[str, str] = {}
+    for ref, profile, _ in offending:
+        if not profile.builtin:
+            lines.append(f"modify ltm profile tcp {ref.name} nagle disabled")
+            continue
+        child = f"/Common/lync_av_{ref.name.rsplit('/', 1)[-1]}_nagle_off"
+        lines.append(
+            f"create ltm profile tcp {child} {{ defaults-from {ref.name} nagle disabled }}"
+        )
+        swapped[ref.name] = child
+    if swapped:
+        profiles = " ".join(
+            f"{swapped.get(r.name, r.name)} {{ context {r.context} }}" for r in vs.profiles
+        )
+        lines.append(f"modify ltm virtual {vs.name} profiles replace-all-with {{ {profiles} }}")
+    return "\n".join(lines)
+
+
+# -- lync.av-reachable -----------------------------------------------------------------------------
+
+
+def _reachable(device: Device, topology: Topology, address: Address) -> Outcome:
+    if topology.nat_design and address.is_private:
+        return PASSED  # decision (2): LYNC-EDGE-NAT-002 owns these addresses
+    if set(topology.edge_external_vlans) & set(topology.upstream_vlans):
+        return PASSED  # one-arm: the upstream router reaches the Edge subnet directly
+    inside = frozenset(topology.edge_external_vlans) | frozenset(topology.edge_internal_vlans)
+    universe = _universe(device)
+    unsure: list[str] = []
+    near: list[str] = []
+    protocols: set[str] = set()
+    for vs in sorted(device.virtual_servers.values(), key=lambda v: v.name):
+        if _FORWARDER_FIELDS & vs.unknown:
+            if not _known_miss(vs, "destination_network", address) and (
+                "type" in vs.unknown or vs.type == "ip-forward"
+            ):
+                unsure.append(vs.name)
+            continue
+        destination = vs.destination_network
+        if vs.type != "ip-forward" or destination is None:
+            continue
+        if not destination.contains(address):
+            if _other_route_domain(destination, address):
+                near.append(
+                    f"{vs.name} ({destination}) is in route domain {destination.route_domain}"
+                )
+            continue
+        problem = _forwarder_problem(vs, universe, inside)
+        if not problem:
+            protocols.add(vs.ip_protocol)
+        elif not destination.is_default:  # a default destination: an outbound forwarder
+            near.append(f"{vs.name} ({destination}) {problem}")
+    if "any" in protocols or {"tcp", "udp"} <= protocols:
+        return PASSED
+    if protocols:
+        near.append(f"the forwarding virtuals containing it carry only {_names(sorted(protocols))}")
+    if FORWARDING_VIRTUALS in device.unknown_kinds:
+        unsure.append("forwarding virtuals")
+    if "nats" in device.unknown_kinds:
+        unsure.append("ltm nat objects")
+    for nat in sorted(device.nats.values(), key=lambda n: n.name):
+        if "originating_address" not in nat.unknown and nat.originating_address != address:
+            continue
+        if _NAT_FIELDS & nat.unknown:
+            unsure.append(nat.name)
+            continue
+        if nat.translation_address is None:
+            continue
+        if nat.enabled and _from_outside(nat.vlans_mode, nat.vlans, universe, inside):
+            return PASSED
+        near.append(
+            f"ltm nat {nat.name} ({nat.translation_address}) is "
+            + ("disabled" if not nat.enabled else f"enabled only on {_names(nat.vlans)}")
+        )
+    if unsure:
+        return Outcome(Status.UNDETERMINED, {"unknown": unsure})
+    listeners, _ = _listeners(device, address)
+    if listeners:
+        near.append(
+            f"only the standard virtuals {_names(vs.name for vs in listeners)} listen on it "
+            "(no forwarding for the 50000-59999 media range)"
+        )
+    why = (
+        "no ip-forward virtual enabled on an outside VLAN has a destination containing it, no "
+        "ltm nat originates from it"
+    )
+    if near:
+        why += f" ({'; '.join(near)})"
+    upstream = " ".join(topology.upstream_vlans) or "<upstream VLAN>"
+    fix = (
+        f"create ltm virtual {_object_name('lync_av_inbound_fwd', address)} {{ "
+        f"destination {_endpoint(address, 0)} mask {_host_mask(address)} ip-forward "
+        "ip-protocol any profiles replace-all-with { /Common/fastL4 } translate-address disabled "
+        f"translate-port disabled vlans replace-all-with {{ {upstream} }} vlans-enabled }}"
+    )
+    return Outcome(Status.FAIL, {"why": why, "service": _describe(topology, address), "tmsh": fix})
+
+
+def _other_route_domain(network: Network, address: Address) -> bool:
+    """The network would contain the address if it were in the address's route domain."""
+    moved = Network(address.route_domain, network.network)
+    return network.route_domain != address.route_domain and moved.contains(address)
+
+
+def _forwarder_problem(vs: VirtualServer, universe: frozenset[str], inside: frozenset[str]) -> str:
+    """Why a forwarding virtual whose destination contains an A/V address does not let
+    Internet clients reach it ('' when it does)."""
+    if not vs.enabled:
+        return "is disabled"
+    if vs.port not in (None, 0):
+        return f"forwards port {vs.port} only"
+    if vs.source_network is not None and not vs.source_network.is_default:
+        return f"accepts sources in {vs.source_network} only"
+    if vs.ip_protocol not in ("any", "tcp", "udp"):
+        return f"forwards {vs.ip_protocol} only"
+    if not _from_outside(vs.vlans_mode, vs.vlans, universe, inside):
+        return f"is enabled only on the Edge VLANs {_names(vs.vlans)}"
+    return ""
+
+
+# -- lync.nat-edge-service -------------------------------------------------------------------------
+
+
+def _edge_service(device: Device, topology: Topology, address: Address) -> Outcome:
+    if address not in topology.edge_external_addresses:
+        return FAILED
+    return Outcome(Status.PASS, {"service": _describe(topology, address)})
+
+
+# -- lync.nat-one-to-one ---------------------------------------------------------------------------
+
+
+def _nat_for_private(device: Device, topology: Topology, address: Address) -> Outcome:
+    if not (topology.nat_design and address.is_private):
+        return PASSED  # public addresses, or no NAT design: nothing to translate
+    if "nats" in device.unknown_kinds:
+        return Outcome(Status.UNDETERMINED, {"unknown": ["ltm nat objects"]})
+    return _one_to_one(device, topology, address)
+
+
+def _one_to_one(device: Device, topology: Topology, address: Address) -> Outcome:
+    service = _describe(topology, address)
+    unsure = sorted(
+        n.name
+        for n in device.nats.values()
+        if _NAT_FIELDS & n.unknown
+        and ("originating_address" in n.unknown or n.originating_address == address)
+    )
+    nats = sorted(
+        (n for n in device.nats.values() if n.originating_address == address),
+        key=lambda n: n.name,
+    )
+    active = [n for n in nats if n.enabled and n.name not in unsure]
+    # Access and Web Conferencing may leave through a SNAT instead ("SNAT out").
+    if (
+        not active
+        and _service(topology, address) != "A/V"
+        and _source_translators(device, topology, address, unsure)
+    ):
+        return PASSED
+    if unsure:
+        return Outcome(Status.UNDETERMINED, {"unknown": unsure})
+    if not active:
+        public = _public_address(topology, address)
+        problem = "0 ltm nat (exactly one 1:1 NAT required)"
+        disabled = [n.name for n in nats if not n.enabled]
+        if disabled:
+            problem += f"; {_names(disabled)} disabled"
+        if _service(topology, address) != "A/V":
+            problem += "; no SNAT lets it leave either"
+        if public is not None:
+            problem += f"; the intent expects translation {public}"
+        return _nat_failure(service, problem, _create_nat(topology, address, public))
+    if len(active) > 1:
+        keep = _preferred(topology, address, active)
+        return _nat_failure(
+            service,
+            f"{len(active)} ltm nat objects ({_names(n.name for n in active)}): exactly one "
+            "1:1 NAT per address",
+            "\n".join(f"delete ltm nat {n.name}" for n in active if n is not keep),
+        )
+    return _nat_settings(device, topology, active[0], service)
+
+
+def _nat_settings(device: Device, topology: Topology, nat: Nat, service: str) -> Outcome:
+    """The settings of the one NAT of an address: VLANs, arp, traffic group, translation."""
+    problems: list[str] = []
+    changes: list[str] = []
+    vlans = list(nat.vlans) if nat.vlans_mode == "enabled" else []
+    missing_vlans = False
+    for role, wanted, effect in (
+        ("upstream", topology.upstream_vlans, "clients cannot reach its translation address"),
+        (
+            "Edge external",
+            topology.edge_external_vlans,
+            "the Edge server's own traffic is not translated",
+        ),
+    ):
+        if not _on_any(nat.vlans_mode, nat.vlans, wanted):
+            problems.append(f"not enabled on the {role} VLAN {_names(wanted)} ({effect})")
+            vlans.extend(v for v in wanted if v not in vlans)
+            missing_vlans = True
+    if missing_vlans:
+        changes.append(f"vlans replace-all-with {{ {' '.join(vlans)} }} vlans-enabled")
+    if not nat.arp:
+        problems.append(
+            f"arp disabled (the BIG-IP does not answer ARP for {nat.translation_address})"
+        )
+        changes.append("arp enabled")
+    if topology.ha and (nat.traffic_group or "").endswith("traffic-group-local-only"):
+        problems.append(
+            "traffic-group-local-only in an HA pair (the NAT does not follow a failover)"
+        )
+        changes.append("traffic-group /Common/traffic-group-1")
+    translation = nat.translation_address
+    shared = sorted(
+        n.name
+        for n in device.nats.values()
+        if translation is not None
+        and n.translation_address == translation
+        and n.name != nat.name
+        and n.enabled
+    )
+    if translation is None:
+        problems.append("no translation-address")
+    elif shared:
+        problems.append(f"translation-address {translation} also used by {_names(shared)}")
+    public = _public_address(topology, nat.originating_address)
+    if (translation is None or shared) and public is not None:
+        changes.append(f"translation-address {public}")
+    if not problems:
+        return PASSED
+    fix = (
+        f"modify ltm nat {nat.name} {' '.join(changes)}"
+        if changes
+        else f"modify ltm nat {nat.name} translation-address <public address of its own>"
+    )
+    return _nat_failure(service, f"ltm nat {nat.name}: {'; '.join(problems)}", fix)
+
+
+def _nat_failure(service: str, problem: str, fix: str) -> Outcome:
+    return Outcome(Status.FAIL, {"service": service, "problem": problem, "tmsh": fix})
+
+
+def _public_address(topology: Topology, address: Address | None) -> Address | None:
+    """The public A/V address the intent declares for the server of ``address``."""
+    server = _server_of(topology, address) if address is not None else None
+    if server is None or server.av != address:
+        return None
+    return server.av_public_ip
+
+
+def _preferred(topology: Topology, address: Address, nats: Sequence[Nat]) -> Nat:
+    """Of several NATs for one address, the one to keep: it matches the declared public IP."""
+    public = _public_address(topology, address)
+    for nat in nats:
+        translation = nat.translation_address
+        if public is not None and translation is not None and translation.ip == public.ip:
+            return nat
+    return nats[0]
+
+
+def _create_nat(topology: Topology, address: Address, public: Address | None) -> str:
+    server = _server_of(topology, address)
+    service = {"A/V": "av", "Access": "access", "Web Conferencing": "webconf"}.get(
+        _service(topology, address) or "", "edge"
+    )
+    name = (
+        f"/Common/{server.name}_{service}_nat" if server else _object_name("lync_edge_nat", address)
+    )
+    vlans = " ".join((*topology.upstream_vlans, *topology.edge_external_vlans))
+    group = " traffic-group /Common/traffic-group-1" if topology.ha else ""
+    return (
+        f"create ltm nat {name} {{ originating-address {address} "
+        f"translation-address {public or '<public address>'}{group} "
+        f"vlans replace-all-with {{ {vlans or '<upstream VLAN> <Edge external VLAN>'} }} "
+        "vlans-enabled }"
+    )
+
+
+# -- lync.nat-matches-topology ---------------------------------------------------------------------
+
+
+def _prepare_matches_topology(args: Mapping[str, Any], c: Compiler) -> Test:
+    undeclared = c.optional(args, "undeclared", str, "fail")
+    if undeclared not in ("fail", "pass"):
+        raise c.error("'undeclared' is 'fail' or 'pass'", "undeclared")
+
+    def test(device: Device, topology: Topology, nat: Nat) -> Outcome:
+        if {"originating_address", "translation_address"} & nat.unknown:
+            return Outcome(Status.UNDETERMINED, {"unknown": [nat.name]})
+        contradictions, missing, fix = _topology_facts(topology, nat)
+        if contradictions:
+            return Outcome(Status.FAIL, {"problem": "; ".join(contradictions), "tmsh": fix})
+        if missing and undeclared == "fail":
+            return Outcome(
+                Status.FAIL,
+                {
+                    "problem": "cannot verify NAT awareness: the intent declares no "
+                    + " and no ".join(missing),
+                    "tmsh": fix,
+                },
+            )
+        return PASSED
+
+    return test
+
+
+def _topology_facts(topology: Topology, nat: Nat) -> tuple[list[str], list[str], str]:
+    """(contradictions, missing intent facts, fix) for an A/V NAT against the Lync topology.
+
+    Public addresses compare by IP only: Topology Builder knows no BIG-IP route domain.
+    """
+    origin, translation = nat.originating_address, nat.translation_address
+    contradictions: list[str] = []
+    missing: list[str] = []
+    fixes: list[str] = []
+    pool = _pool_of(topology, origin) if origin is not None else None
+    enabled = pool.topology_nat_enabled if pool else None
+    builder = (
+        "# Topology Builder: Edge pool properties > 'The external IP address of this Edge pool "
+        f"is translated by NAT', public A/V address {translation}; publish the topology"
+    )
+    if enabled is False:
+        contradictions.append(
+            "the intent says the Edge topology is not NAT-enabled (topology_nat_enabled: false): "
+            f"the A/V Edge advertises its private address {origin} to clients"
+        )
+        fixes.append(builder)
+    elif enabled is None:
+        missing.append("topology_nat_enabled")
+    server = _server_of(topology, origin) if origin is not None else None
+    public = server.av_public_ip if server is not None and server.av == origin else None
+    if public is None:
+        owner = f"server {server.name}" if server else f"a server with A/V address {origin}"
+        missing.append(f"av_public_ip for {owner}")
+    elif translation is not None and translation.ip != public.ip:
+        text = (
+            f"translation-address {translation} differs from the A/V public address {public} "
+            f"published for {server.name if server else origin}"
+        )
+        other = _published_by(topology, translation)
+        if other:
+            text += f" ({translation} is the address published for {other}: swapped?)"
+        contradictions.append(text)
+        fixes.append(f"modify ltm nat {nat.name} translation-address {public}")
+    if not fixes:
+        fixes.append(
+            "# declare deployment.edge_pools[].topology_nat_enabled and "
+            "servers[].av_public_ip in lyncpolicy.yaml"
+        )
+    return contradictions, missing, "\n".join(fixes)
+
+
+def _published_by(topology: Topology, translation: Address) -> str | None:
+    for pool in topology.pools:
+        for server in pool.servers:
+            if server.av_public_ip is not None and server.av_public_ip.ip == translation.ip:
+                return server.name
+    return None
+
+
+# -- lync.nat-no-pat -------------------------------------------------------------------------------
+
+
+def _no_pat(device: Device, topology: Topology, address: Address) -> Outcome:
+    if not (topology.nat_design or address.is_private):
+        return PASSED  # public design: LYNC-EDGE-NET-003 owns translation of A/V sources
+    unsure: list[str] = []
+    translators = _source_translators(device, topology, address, unsure)
+    if translators:
+        return Outcome(
+            Status.FAIL,
+            {
+                "how": "; ".join(t.text for t in translators),
+                "service": _describe(topology, address),
+                "tmsh": "\n".join(dict.fromkeys(t.fix for t in translators)),
+            },
+        )
+    return Outcome(Status.UNDETERMINED, {"unknown": unsure}) if unsure else PASSED
+
+
+# -- the predicates --------------------------------------------------------------------------------
+
+_ADDRESS_ONLY: Final = _arguments(["address"], address=PATH)
+_VIRTUAL_ONLY: Final = _arguments(["virtual"], virtual=PATH)
+
+PREDICATES: list[Predicate] = [
+    Predicate(
+        "lync.av-listeners",
+        _subject("address", Address, _prepare_listeners),
+        _arguments(
+            ["address", "ports"],
+            address=PATH,
+            ports={
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "pattern": _SPEC.pattern},
+            },
+            **{"any-protocol": {"type": "boolean"}},
+        ),
+        "enabled virtuals listen on the address at `address` (host mask) for every one of "
+        "`ports` (`udp/3478`, `tcp/443`, `*/3478` for any protocol); an `ip-protocol any` "
+        "virtual counts for tcp and udp unless `any-protocol` is false. Witnesses `missing` "
+        "(list), `ports` (the listeners found) and `tmsh` (the fix)",
+        "lync.av-listeners: {address: object.destination, ports: [udp/3478, tcp/443]}",
+    ),
+    Predicate(
+        "lync.av-no-hidden-snat",
+        _subject("virtual", VirtualServer, _fixed(_hidden_snat)),
+        _VIRTUAL_ONLY,
+        "no global `ltm snat` translates the clients of the virtual at `virtual` (enabled on a "
+        "VLAN it listens on, origins holding client space, the virtual itself without SNAT) "
+        "and none of its iRules calls `snat`/`snatpool`. Witnesses `translated_by` (list), "
+        "`how` and `tmsh`",
+        "lync.av-no-hidden-snat: {virtual: object}",
+    ),
+    Predicate(
+        "lync.av-nagle-off",
+        _subject("virtual", VirtualServer, _fixed(_nagle_off)),
+        _VIRTUAL_ONLY,
+        "the virtual at `virtual` uses fastL4, or TCP profiles whose effective `nagle` is "
+        "disabled; undetermined when a profile cannot be resolved. Witnesses `profiles` "
+        "(list), `nagle` and `tmsh`",
+        "lync.av-nagle-off: {virtual: object}",
+    ),
+    Predicate(
+        "lync.av-reachable",
+        _subject("address", Address, _fixed(_reachable)),
+        _ADDRESS_ONLY,
+        "Internet clients can reach the Edge address at `address` directly: an ip-forward "
+        "virtual whose destination contains it (same route domain, enabled on a VLAN outside "
+        "the Edge VLANs, tcp and udp, any port) or an enabled `ltm nat` originating from it. "
+        "Passes for private addresses of a NAT design (LYNC-EDGE-NAT-002) and in one-arm "
+        "designs. Witnesses `why`, `service` and `tmsh`",
+        "lync.av-reachable: {address: address}",
+    ),
+    Predicate(
+        "lync.nat-edge-service",
+        _subject("address", Address, _fixed(_edge_service)),
+        _ADDRESS_ONLY,
+        "the address at `address` is an Edge external address; witness `service` (`A/V, "
+        "edge01`), also when it passes",
+        "lync.nat-edge-service: {address: object.originating_address}",
+    ),
+    Predicate(
+        "lync.nat-one-to-one",
+        _subject("address", Address, _fixed(_nat_for_private)),
+        _ADDRESS_ONLY,
+        "a private Edge external address of a NAT design has exactly one enabled `ltm nat`, "
+        "enabled on the upstream and Edge external VLANs, with arp, a floating traffic group "
+        "in HA and a translation address of its own (Access and Web Conferencing addresses may "
+        "leave through a SNAT instead). Witnesses `service`, `problem` and `tmsh`",
+        "lync.nat-one-to-one: {address: address}",
+    ),
+    Predicate(
+        "lync.nat-matches-topology",
+        _subject("nat", Nat, _prepare_matches_topology),
+        _arguments(["nat"], nat=PATH, undeclared={"enum": ["fail", "pass"]}),
+        "the `ltm nat` at `nat` agrees with the Lync topology: the Edge pool is NAT-enabled "
+        "and the translation address is the server's declared `av_public_ip`; intent facts "
+        "not declared fail unless `undeclared` is `pass`. Witnesses `problem` and `tmsh`",
+        "lync.nat-matches-topology: {nat: object}",
+    ),
+    Predicate(
+        "lync.nat-no-pat",
+        _subject("address", Address, _fixed(_no_pat)),
+        _ADDRESS_ONLY,
+        "nothing but its own 1:1 `ltm nat` translates the A/V Edge address at `address` as a "
+        "source (no `ltm snat`, no SNAT or `snat` iRule on a forwarding virtual); passes for "
+        "public addresses outside a NAT design (LYNC-EDGE-NET-003). Witnesses `how`, "
+        "`service` and `tmsh`",
+        "lync.nat-no-pat: {address: address}",
+    ),
+]

@@ -1,7 +1,1195 @@
-"""Lync Edge predicates (placeholder module: filled by its rule family)."""
+"""Predicates of the LYNC-GEN and LYNC-EDGE-EXT rules that YAML alone cannot express.
+
+They join objects the rule language cannot join by itself: the virtual servers sharing one VIP
+address, a virtual's pool, profiles, persistence and monitors by name, the other Edge pools of
+a role. Each reads the device through the ``device`` root of the scope (always present) and
+the object through a path argument compiled once.
+
+Witnesses follow one convention: lists name *what* fails (they feed a finding's ``detail`` and
+so its fingerprint: names and addresses only, no values that change while the finding stays);
+scalars explain (``values``, ``summary``) or carry the exact ``tmsh`` fix that the rule's
+remediation template renders with ``{witnesses.tmsh}``.
+
+A field the input cannot state (listed in ``obj.unknown``) or an object kind it cannot express
+(``device.unknown_kinds``) makes a predicate undetermined, never pass or fail.
+"""
 
 from __future__ import annotations
 
-from lyncpolicy.conditions import Predicate
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final
 
-PREDICATES: list[Predicate] = []
+from lyncpolicy.addresses import Address, parse_address
+from lyncpolicy.conditions import (
+    FAILED,
+    PASSED,
+    UNDECIDED,
+    UNKNOWN,
+    Check,
+    Compiler,
+    Outcome,
+    Predicate,
+    Scope,
+    Status,
+    iter_items,
+    unknown_outcome,
+)
+from lyncpolicy.model import Device, Monitor, Pool, PoolMember, VirtualServer
+from lyncpolicy.topology import CONFIDENT, EXTERNAL_ROLES, EdgeVip, Topology
+
+PATH: Final = {"$ref": "#/$defs/path"}
+CONDITION: Final = {"$ref": "#/$defs/condition"}
+ROLE: Final = {"type": ["string", "array"], "minItems": 1, "items": {"type": "string"}}
+SERVICE_PATTERN: Final = r"^(tcp|udp|sctp|\*)/([0-9]{1,5}|\*)$"
+SERVICE: Final = {"type": "string", "pattern": SERVICE_PATTERN}
+CONDITIONAL_SERVICE: Final = {
+    "oneOf": [
+        SERVICE,
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["service", "when"],
+            "properties": {"service": SERVICE, "when": CONDITION},
+        },
+    ]
+}
+NAMES: Final = {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}
+
+# Virtual server types that load balance (an Edge VIP is one of these; ip-forward is not).
+LOAD_BALANCING_TYPES: Final = frozenset({"standard", "performance-l4", "performance-http"})
+ROLE_NAMES: Final[Mapping[str, str]] = {
+    "edge_access": "Access",
+    "edge_webconf": "Web Conferencing",
+    "edge_av": "A/V",
+    "edge_internal": "internal",
+}
+ICMP_MONITORS: Final = frozenset({"icmp", "gateway-icmp"})
+HTTP_MONITORS: Final = frozenset({"http", "https", "http2"})
+# TMOS built-in monitors whose type is not their name with '_' -> '-'.
+_BUILTIN_MONITOR_KINDS: Final[Mapping[str, str]] = {
+    "https_443": "https",
+    "http_head_f5": "http",
+    "https_head_f5": "https",
+    "http2_head_f5": "http2",
+}
+_BUILTIN_MONITORS: Final = frozenset(
+    {
+        *_BUILTIN_MONITOR_KINDS,
+        "gateway_icmp", "icmp", "tcp", "tcp_echo", "tcp_half_open", "http", "https", "http2",
+        "udp", "sip", "inband", "external", "dns", "ftp", "imap", "ldap", "mssql", "mysql",
+        "nntp", "oracle", "pop3", "postgresql", "radius", "radius_accounting", "real_server",
+        "rpc", "sasp", "scripted", "smb", "smtp", "snmp_dca", "snmp_dca_base", "soap",
+        "virtual_location", "wap", "wmi", "diameter", "firepass", "module_score", "mqtt",
+    }
+)  # fmt: skip
+_DEFAULT_HTTP_SEND: Final = "GET /\\r\\n"
+_PORT_SUFFIX: Final = re.compile(r"_\d+$")
+
+
+# -- small helpers -----------------------------------------------------------------------------
+
+
+def _arguments(required: Iterable[str], **properties: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(required),
+        "properties": properties,
+    }
+
+
+def _device(scope: Scope) -> Device:
+    device = scope["device"]
+    if not isinstance(device, Device):
+        raise TypeError(f"the device root is a {type(device).__name__}")
+    return device
+
+
+def _roles(scope: Scope) -> Mapping[str, Iterable[str]] | None:
+    """The object roles of the topology step; None when there are none (undetermined)."""
+    roles = scope.get("roles")
+    return roles if isinstance(roles, Mapping) else None
+
+
+def _role_set(c: Compiler, args: Mapping[str, Any], key: str = "role") -> frozenset[str]:
+    value = c.require(args, key, (str, list))
+    roles = frozenset([value] if isinstance(value, str) else value)
+    if not roles or not all(isinstance(r, str) for r in roles):
+        raise c.error(f"{key!r} is a role name or a non-empty list of role names", key)
+    return roles
+
+
+def _strings(c: Compiler, args: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    values = c.require(args, key, list)
+    if not values or not all(isinstance(v, str) and v for v in values):
+        raise c.error(f"{key!r} is a non-empty list of names", key)
+    return tuple(values)
+
+
+def _unknown_fields(obj: object, *fields: str) -> list[str]:
+    hidden: frozenset[str] = getattr(obj, "unknown", frozenset())
+    return [f"{getattr(obj, 'name', '?')}.{f}" for f in fields if f in hidden]
+
+
+def _undetermined(*what: str) -> Outcome:
+    return Outcome(Status.UNDETERMINED, {"unknown": list(what)})
+
+
+def _number(text: str | None) -> float | None:
+    """A tmsh duration as seconds: ``immediate`` is 0, ``indefinite`` never ends."""
+    if text is None:
+        return None
+    if text == "immediate":
+        return 0.0
+    if text == "indefinite":
+        return math.inf
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _on_vip(device: Device, address: Address) -> list[VirtualServer]:
+    """The load-balancing virtuals listening on one host address (route domain included)."""
+    return sorted(
+        (
+            vs
+            for vs in device.virtual_servers.values()
+            if vs.destination == address
+            and vs.type in LOAD_BALANCING_TYPES
+            and (vs.mask is None or vs.mask == address.ip.max_prefixlen)
+        ),
+        key=lambda vs: vs.name,
+    )
+
+
+def _service(vs: VirtualServer) -> str:
+    return f"{vs.ip_protocol}/{vs.port if vs.port is not None else 0}"
+
+
+def _matches(pattern: str, vs: VirtualServer) -> bool:
+    protocol, _, port = pattern.partition("/")
+    return (protocol in ("*", vs.ip_protocol)) and (port == "*" or str(vs.port) == port)
+
+
+def _pool_of(device: Device, vs: VirtualServer) -> Pool | None:
+    return device.pools.get(vs.pool) if vs.pool else None
+
+
+def _addresses(members: Iterable[PoolMember]) -> list[Address]:
+    return sorted({m.address for m in members if m.address is not None})
+
+
+def _endpoint(address: Address, port: int | None) -> str:
+    separator = "." if address.ip.version == 6 else ":"
+    return f"{address}{separator}{port if port is not None else 0}"
+
+
+def _virtuals_using(device: Device, pool: Pool) -> list[VirtualServer]:
+    return sorted(
+        (
+            vs
+            for vs in device.virtual_servers.values()
+            if vs.pool == pool.name and vs.type in LOAD_BALANCING_TYPES
+        ),
+        key=lambda vs: vs.name,
+    )
+
+
+def _pools_with_roles(
+    device: Device, roles: Mapping[str, Iterable[str]], wanted: frozenset[str]
+) -> list[tuple[Pool, frozenset[str]]]:
+    found = []
+    for name, pool in sorted(device.pools.items()):
+        mine = frozenset(roles.get(name, ())) & wanted
+        if mine:
+            found.append((pool, mine))
+    return found
+
+
+def _role_text(roles: Iterable[str]) -> str:
+    """``Access, A/V`` in the catalog's role order."""
+    order = {role: i for i, role in enumerate(ROLE_NAMES)}
+    ranked = sorted(roles, key=lambda r: (order.get(r, len(order)), r))
+    return ", ".join(ROLE_NAMES.get(r, r) for r in ranked)
+
+
+Evaluate = Callable[[Any, Scope], Outcome]
+
+
+def _object_predicate(
+    name: str,
+    arg: str,
+    kind: type[Any],
+    build: Callable[[Mapping[str, Any], Compiler], Evaluate],
+    summary: str,
+    example: str,
+    *,
+    required: Sequence[str] = (),
+    **extra: Any,
+) -> Predicate:
+    """A predicate over the model object at the path argument ``arg``.
+
+    ``build(args, compiler)`` checks the other arguments once and returns ``evaluate(obj,
+    scope)``, which runs when the object is present and known: an absent object fails, an
+    unknown one is undetermined, and an object of another type is an internal error.
+    """
+
+    def compile_(args: Mapping[str, Any], c: Compiler) -> Check:
+        path = c.path(args.get(arg), arg)
+        evaluate = build(args, c)
+
+        def check(scope: Scope) -> Outcome:
+            value = path.resolve(scope)
+            if value is UNKNOWN:
+                return unknown_outcome(path)
+            if value is None:
+                return FAILED
+            if not isinstance(value, kind):
+                raise TypeError(f"{path.text} is a {type(value).__name__}, not a {kind.__name__}")
+            return evaluate(value, scope)
+
+        return check
+
+    schema = _arguments([arg, *required], **{arg: PATH}, **extra)
+    return Predicate(name, compile_, schema, summary, example)
+
+
+def _fixed(evaluate: Evaluate) -> Callable[[Mapping[str, Any], Compiler], Evaluate]:
+    """``build`` for predicates without other arguments."""
+    return lambda args, c: evaluate
+
+
+# -- GEN-001 and GEN-002: the topology as a whole ----------------------------------------------
+
+
+def _vip_line(vip: EdgeVip) -> str:
+    evidence = "; ".join(vip.evidence) or "no evidence"
+    return (
+        f"{vip.address} as {ROLE_NAMES.get(vip.role, vip.role)} (confidence {vip.confidence:g}: "
+        f"{evidence}): {', '.join(vip.virtual_servers)}"
+    )
+
+
+def _roles_resolved(topology: Topology, scope: Scope) -> Outcome:
+    weak = sorted(name for name, conf in topology.confidence.items() if conf < CONFIDENT)
+    if weak:
+        lines = dict.fromkeys(
+            _vip_line(vip)
+            for pool in topology.pools
+            for vip in pool.vips
+            if vip.confidence < CONFIDENT
+        )
+        summary = (
+            f"{'; '.join(lines) or 'weak roles'}. Every Edge rule finding on {', '.join(weak)} "
+            "runs in advisory mode (one severity level lower, tagged role-unverified)"
+        )
+        return Outcome(Status.FAIL, {"advisory": weak, "summary": summary})
+    if topology.hints and not topology.found:
+        summary = (
+            f"Lync/SfB hints ({'; '.join(topology.hints)}) but no Edge VIP recognized, so no "
+            "Edge rule ran"
+        )
+        return Outcome(Status.FAIL, {"summary": summary})
+    return PASSED
+
+
+EDGE_ROLES_RESOLVED = _object_predicate(
+    "lync.edge-roles-resolved",
+    "topology",
+    Topology,
+    _fixed(_roles_resolved),
+    "every Edge role of the topology at `topology` was declared or inferred with a confidence "
+    "of at least 0.7, and Lync hints led to a recognized Edge; witnesses `advisory` (the objects "
+    "checked in advisory mode) and `summary`",
+    "lync.edge-roles-resolved: {topology: topology}",
+)
+
+
+def _lb_consistent(topology: Topology, scope: Scope) -> Outcome:
+    vips = [v for pool in topology.pools for v in pool.vips if v.confidence >= CONFIDENT]
+    external = sorted({str(v.address) for v in vips if v.role in EXTERNAL_ROLES})
+    internal = sorted({str(v.address) for v in vips if v.role == "edge_internal"})
+    declared = topology.load_balancing
+    if declared == "dns" and (external or internal):
+        summary = (
+            "the intent declares DNS load balancing for the Edge pool, but this BIG-IP load "
+            f"balances Edge VIPs (external: {', '.join(external) or 'none'}; internal: "
+            f"{', '.join(internal) or 'none'})"
+        )
+        return Outcome(Status.FAIL, {"vips": [*external, *internal], "summary": summary})
+    if declared != "hlb" and internal and not external:
+        summary = (
+            f"the Edge internal VIP {', '.join(internal)} is load balanced but no external Edge "
+            "VIP (Access, Web Conferencing, A/V) exists: hardware load balancing on the internal "
+            "interface only"
+        )
+        return Outcome(Status.FAIL, {"vips": internal, "summary": summary})
+    return PASSED
+
+
+EDGE_LB_CONSISTENT = _object_predicate(
+    "lync.edge-lb-consistent",
+    "topology",
+    Topology,
+    _fixed(_lb_consistent),
+    "the Edge interfaces use one load-balancing type: no Edge VIP when the intent declares "
+    "`dns`; no internal Edge VIP without external ones unless `hlb` is declared (VIPs "
+    "recognized with confidence >= 0.7); witnesses `vips` and `summary`",
+    "lync.edge-lb-consistent: {topology: topology}",
+)
+
+
+# -- pools and members -------------------------------------------------------------------------
+
+
+def _build_pool_members_in(args: Mapping[str, Any], c: Compiler) -> Evaluate:
+    address_paths = c.paths(c.require(args, "addresses", list), "addresses")
+
+    def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
+        pool = _pool_of(_device(scope), vs)
+        hidden = _unknown_fields(vs, "pool") + (_unknown_fields(pool, "members") if pool else [])
+        if hidden:
+            return _undetermined(*hidden)
+        if pool is None:
+            return FAILED
+        wanted: set[object] = set()
+        for path in address_paths:
+            value = path.resolve(scope)
+            if value is UNKNOWN:
+                return unknown_outcome(path)
+            wanted.update(() if value is None else iter_items(value))
+        found = [str(a) for a in _addresses(pool.members) if a in wanted]
+        return Outcome(Status.PASS, {"members": found}) if found else FAILED
+
+    return evaluate
+
+
+POOL_MEMBERS_IN = _object_predicate(
+    "lync.pool-members-in",
+    "virtual",
+    VirtualServer,
+    _build_pool_members_in,
+    "the pool of the virtual at `virtual` has a member whose address is one of the addresses "
+    "at `addresses` (same route domain); witness `members`",
+    "lync.pool-members-in: {virtual: object, addresses: [topology.edge_external_addresses]}",
+    required=["addresses"],
+    addresses={"type": "array", "minItems": 1, "items": PATH},
+)
+
+
+def _build_member_count(args: Mapping[str, Any], c: Compiler) -> Evaluate:
+    low = c.optional(args, "min", int, None)
+    high = c.optional(args, "max", int, None)
+    if low is None and high is None:
+        raise c.error("give 'min', 'max' or both")
+    cases: list[tuple[Check, int | None, int | None]] = []
+    for i, case in enumerate(c.optional(args, "cases", list, [])):
+        if not isinstance(case, Mapping) or not {"min", "max"} & set(case):
+            raise c.error("a case is {when: condition, min: N, max: N}", "cases", i)
+        when = c.condition(case.get("when"), "cases", i, "when")
+        sub = c.child("cases", i)
+        cases.append(
+            (when, sub.optional(case, "min", int, low), sub.optional(case, "max", int, high))
+        )
+
+    def evaluate(pool: Pool, scope: Scope) -> Outcome:
+        hidden = _unknown_fields(pool, "members")
+        if hidden:
+            return _undetermined(*hidden)
+        least, most = next(((lo, hi) for when, lo, hi in cases if when(scope).passed), (low, high))
+        servers = _addresses(pool.members)
+        count = len(servers)
+        if (least is None or count >= least) and (most is None or count <= most):
+            return PASSED
+        limit = f"at least {least}" if least is not None and count < least else f"at most {most}"
+        shown = ", ".join(map(str, servers)) or "none"
+        return Outcome(Status.FAIL, {"count": count, "servers": shown, "limit": limit})
+
+    return evaluate
+
+
+MEMBER_COUNT = _object_predicate(
+    "lync.member-count",
+    "pool",
+    Pool,
+    _build_member_count,
+    "the pool at `pool` has between `min` and `max` distinct member addresses; the first of "
+    "`cases` whose `when` holds replaces them; witnesses `count`, `servers` and `limit`",
+    "lync.member-count: {pool: object, min: 2, max: 12, cases: [{when: {eq: {path: "
+    "topology.product, value: lync2010}}, max: 10}]}",
+    min={"type": "integer", "minimum": 0},
+    max={"type": "integer", "minimum": 0},
+    cases={
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["when"],
+            "properties": {
+                "when": CONDITION,
+                "min": {"type": "integer", "minimum": 0},
+                "max": {"type": "integer", "minimum": 0},
+            },
+        },
+    },
+)
+
+
+def _member_ports(pool: Pool, scope: Scope) -> Outcome:
+    """Members listening on another port than a virtual that sends to them (translation)."""
+    hidden = _unknown_fields(pool, "members")
+    if hidden:
+        return _undetermined(*hidden)
+    translated: list[str] = []
+    virtuals: list[str] = []
+    fixes: list[str] = []
+    for vs in _virtuals_using(_device(scope), pool):
+        hidden = _unknown_fields(vs, "port", "translate_port")
+        if hidden:
+            return _undetermined(*hidden)
+        if not vs.translate_port or not vs.port:
+            continue
+        wrong = [m for m in pool.members if m.address is not None and m.port not in (0, vs.port)]
+        if not wrong:
+            continue
+        translated.extend(_endpoint(m.address, m.port) for m in wrong if m.address is not None)
+        virtuals.append(f"{vs.name} listens on {vs.port}")
+        kept = " ".join(_endpoint(a, vs.port) for a in _addresses(pool.members))
+        fixes.append(f"modify ltm pool {pool.name} members replace-all-with {{ {kept} }}")
+    if not translated:
+        return PASSED
+    return Outcome(
+        Status.FAIL,
+        {
+            "translated": list(dict.fromkeys(translated)),
+            "virtuals": "; ".join(virtuals),
+            "translation": f" Members {', '.join(dict.fromkeys(translated))} are on another "
+            f"port than their virtual ({'; '.join(virtuals)}): port translation.",
+            "tmsh": fixes[0],
+        },
+    )
+
+
+MEMBER_PORTS_MATCH = _object_predicate(
+    "lync.member-ports-match",
+    "pool",
+    Pool,
+    _fixed(_member_ports),
+    "every member of the pool at `pool` listens on the port of each virtual that uses the pool "
+    "(members on port 0 and virtuals with translate-port disabled are fine); witnesses "
+    "`translated`, `virtuals`, `translation` (a sentence) and `tmsh`",
+    "lync.member-ports-match: {pool: object}",
+)
+
+
+def _with_roles(
+    check: Callable[[Pool, Mapping[str, Iterable[str]], frozenset[str], Scope], Outcome],
+) -> Callable[[Mapping[str, Any], Compiler], Evaluate]:
+    """``build`` for pool predicates that compare a pool with the pools of the roles in ``role``;
+    undetermined without roles."""
+
+    def build(args: Mapping[str, Any], c: Compiler) -> Evaluate:
+        wanted = _role_set(c, args)
+
+        def evaluate(pool: Pool, scope: Scope) -> Outcome:
+            roles = _roles(scope)
+            return UNDECIDED if roles is None else check(pool, roles, wanted, scope)
+
+        return evaluate
+
+    return build
+
+
+def _size_consistent(
+    pool: Pool, roles: Mapping[str, Iterable[str]], wanted: frozenset[str], scope: Scope
+) -> Outcome:
+    peers = _pools_with_roles(_device(scope), roles, wanted)
+    hidden = [h for peer, _ in peers for h in _unknown_fields(peer, "members")]
+    if hidden:
+        return _undetermined(*hidden)
+    mine = _addresses(pool.members)
+    largest, biggest = max(
+        ((len(_addresses(p.members)), p.name) for p, _ in peers), default=(len(mine), pool.name)
+    )
+    if len(mine) >= largest:
+        return PASSED
+    return Outcome(
+        Status.FAIL,
+        {
+            "count": len(mine),
+            "servers": ", ".join(map(str, mine)) or "none",
+            "largest": f"{largest} ({biggest})",
+            "size": f" It has {len(mine)} Edge server(s) ({', '.join(map(str, mine)) or 'none'}) "
+            f"where {biggest} has {largest}.",
+            "tmsh": f"modify ltm pool {pool.name} members add "
+            f"{{ <EDGE_SERVER_ADDRESS>:{_member_port(pool)} }}",
+        },
+    )
+
+
+def _member_port(pool: Pool) -> str:
+    ports = sorted({m.port for m in pool.members if m.port is not None})
+    return str(ports[0]) if len(ports) == 1 else "<PORT>"
+
+
+POOL_SIZE_CONSISTENT = _object_predicate(
+    "lync.pool-size-consistent",
+    "pool",
+    Pool,
+    _with_roles(_size_consistent),
+    "the pool at `pool` has as many distinct member addresses as the largest pool having one "
+    "of the roles in `role`; witnesses `count`, `servers`, `largest`, `size` (a sentence) and "
+    "`tmsh`",
+    "lync.pool-size-consistent: {pool: object, role: [edge_access, edge_webconf, edge_av]}",
+    required=["role"],
+    role=ROLE,
+)
+
+
+def _roles_disjoint(
+    pool: Pool, roles: Mapping[str, Iterable[str]], wanted: frozenset[str], scope: Scope
+) -> Outcome:
+    mine = frozenset(roles.get(pool.name, ())) & wanted
+    if not mine:
+        return PASSED
+    own = set(_addresses(pool.members))
+    shared: set[Address] = set()
+    others: list[str] = []
+    for other, theirs in _pools_with_roles(_device(scope), roles, wanted):
+        common = own & set(_addresses(other.members))
+        if theirs - mine and common:
+            shared |= common
+            others.append(f"{other.name} ({_role_text(theirs - mine)})")
+    if not shared:
+        return PASSED
+    addresses = [str(a) for a in sorted(shared)]
+    overlap = f" Its members {', '.join(addresses)} also serve {', '.join(others)}."
+    endpoints = " ".join(_endpoint(m.address, m.port) for m in pool.members if m.address in shared)
+    return Outcome(
+        Status.FAIL,
+        {
+            "shared": addresses,
+            "with": ", ".join(others),
+            "overlap": overlap,
+            "tmsh": f"modify ltm pool {pool.name} members delete {{ {endpoints} }}",
+        },
+    )
+
+
+POOL_ROLES_DISJOINT = _object_predicate(
+    "lync.pool-roles-disjoint",
+    "pool",
+    Pool,
+    _with_roles(_roles_disjoint),
+    "no member address of the pool at `pool` (one role of `role`) is also a member of a pool "
+    "of another role of `role`; witnesses `shared`, `with`, `overlap` (a sentence) and `tmsh`",
+    "lync.pool-roles-disjoint: {pool: object, role: [edge_access, edge_webconf, edge_av]}",
+    required=["role"],
+    role=ROLE,
+)
+
+
+# -- VIP port sets -----------------------------------------------------------------------------
+
+
+def _build_first_on_vip(args: Mapping[str, Any], c: Compiler) -> Evaluate:
+    wanted = _role_set(c, args)
+
+    def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
+        roles = _roles(scope)
+        if roles is None:
+            return UNDECIDED
+        if vs.destination is None or _unknown_fields(vs, "destination"):
+            return PASSED
+        names = [
+            other.name
+            for other in _on_vip(_device(scope), vs.destination)
+            if wanted & set(roles.get(other.name, ()))
+        ]
+        return PASSED if not names or names[0] == vs.name else FAILED
+
+    return evaluate
+
+
+FIRST_ON_VIP = _object_predicate(
+    "lync.first-on-vip",
+    "virtual",
+    VirtualServer,
+    _build_first_on_vip,
+    "the virtual at `virtual` is the first (by name) of the virtuals on its VIP address that "
+    "have one of the roles in `role`: use it in `where` to report a VIP once",
+    "lync.first-on-vip: {virtual: object, role: edge_access}",
+    required=["role"],
+    role=ROLE,
+)
+
+
+def _always(scope: Scope) -> Outcome:
+    return PASSED
+
+
+def _compile_services(c: Compiler, args: Mapping[str, Any], key: str) -> list[tuple[str, Check]]:
+    """``require``/``forbid`` items: a service (``tcp/443``) or ``{service, when}``."""
+    compiled: list[tuple[str, Check]] = []
+    for i, item in enumerate(c.optional(args, key, list, [])):
+        service: object = item
+        when: Check = _always
+        if isinstance(item, Mapping):
+            service = item.get("service")
+            when = c.condition(item.get("when"), key, i, "when")
+        if not isinstance(service, str) or not re.match(SERVICE_PATTERN, service):
+            raise c.error("a service is 'protocol/port', like tcp/443 or udp/*", key, i)
+        compiled.append((service, when))
+    return compiled
+
+
+def _create_listener(vs: VirtualServer, pool: Pool | None, service: str) -> str:
+    """tmsh commands creating a listener for ``service`` beside ``vs`` (same VIP and servers)."""
+    protocol, _, port_text = service.partition("/")
+    port = int(port_text)
+    assert vs.destination is not None
+    name = f"{_PORT_SUFFIX.sub('', vs.name)}_{port}"
+    members = " ".join(_endpoint(a, port) for a in _addresses(pool.members if pool else ()))
+    same = protocol == vs.ip_protocol and vs.profiles
+    profiles = _profile_list(vs, {}) if same else f"/Common/{protocol}"
+    monitor = " monitor /Common/tcp" if protocol == "tcp" else ""
+    virtual = (
+        f"create ltm virtual {name} destination {_endpoint(vs.destination, port)} ip-protocol "
+        f"{protocol} mask host pool {name}_pool profiles add {{ {profiles} }}"
+    )
+    if vs.persist:
+        virtual += f" persist replace-all-with {{ {vs.persist[0].name} {{ default yes }} }}"
+    if vs.vlans_mode == "enabled" and vs.vlans:
+        virtual += f" vlans add {{ {' '.join(vs.vlans)} }} vlans-enabled"
+    return f"create ltm pool {name}_pool members add {{ {members} }}{monitor}; {virtual}"
+
+
+def _build_vip_services(args: Mapping[str, Any], c: Compiler) -> Evaluate:
+    required = _compile_services(c, args, "require")
+    forbidden = _compile_services(c, args, "forbid")
+    if not required and not forbidden:
+        raise c.error("give 'require', 'forbid' or both")
+
+    def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
+        hidden = _unknown_fields(vs, "destination", "port", "ip_protocol")
+        if hidden:
+            return _undetermined(*hidden)
+        if vs.destination is None:
+            return FAILED
+        device = _device(scope)
+        listeners = _on_vip(device, vs.destination)
+        active = [v for v in listeners if v.enabled]
+        missing: list[str] = []
+        fixes: list[str] = []
+        for service, when in required:
+            if when(scope).passed and not any(_matches(service, v) for v in active):
+                missing.append(service)
+                if "*" not in service:
+                    fixes.append(_create_listener(vs, _pool_of(device, vs), service))
+        extra: list[str] = []
+        for service, when in forbidden:
+            for v in listeners:
+                if v.name not in extra and _matches(service, v) and when(scope).passed:
+                    extra.append(v.name)
+                    fixes.append(f"delete ltm virtual {v.name}")
+        if not missing and not extra:
+            return PASSED
+        vague = [
+            other.name
+            for other in device.virtual_servers.values()
+            if _unknown_fields(other, "destination", "port", "ip_protocol")
+        ]
+        if missing and vague:
+            return _undetermined(*vague)
+        shown = ", ".join(f"{_service(v)}{'' if v.enabled else ' (disabled)'}" for v in listeners)
+        problems = [f"lacks {', '.join(missing)}"] if missing else []
+        problems += [
+            f"{name} ({_service(device.virtual_servers[name])}) does not belong" for name in extra
+        ]
+        return Outcome(
+            Status.FAIL,
+            {
+                **({"missing": missing} if missing else {}),
+                **({"forbidden": extra} if extra else {}),
+                "vip": str(vs.destination),
+                "listeners": shown or "none",
+                "summary": "; ".join(problems),
+                "tmsh": "; ".join(fixes),
+            },
+        )
+
+    return evaluate
+
+
+VIP_SERVICES = _object_predicate(
+    "lync.vip-services",
+    "virtual",
+    VirtualServer,
+    _build_vip_services,
+    "the VIP address of the virtual at `virtual` (route domain included) has an enabled "
+    "listener for every service in `require` and none for a service in `forbid` (items: "
+    "'tcp/443', 'udp/*', or {service, when: condition}); witnesses `missing`, `forbidden` "
+    "(virtuals), `vip`, `listeners`, `summary` and `tmsh`",
+    "lync.vip-services: {virtual: object, require: [tcp/443], forbid: ['udp/*']}",
+    require={"type": "array", "minItems": 1, "items": CONDITIONAL_SERVICE},
+    forbid={"type": "array", "minItems": 1, "items": CONDITIONAL_SERVICE},
+)
+
+
+def _compile_role_listens(args: Mapping[str, Any], c: Compiler) -> Check:
+    wanted = _role_set(c, args)
+    service = c.require(args, "service", str)
+    if not re.match(SERVICE_PATTERN, service):
+        raise c.error("a service is 'protocol/port', like tcp/5061", "service")
+
+    def check(scope: Scope) -> Outcome:
+        roles = _roles(scope)
+        if roles is None:
+            return UNDECIDED
+        listening = any(
+            wanted & set(roles.get(vs.name, ())) and vs.enabled and _matches(service, vs)
+            for vs in _device(scope).virtual_servers.values()
+        )
+        return PASSED if listening else FAILED
+
+    return check
+
+
+ROLE_LISTENS = Predicate(
+    "lync.role-listens",
+    _compile_role_listens,
+    _arguments(["role", "service"], role=ROLE, service=SERVICE),
+    "some enabled virtual having one of the roles in `role` listens on `service`",
+    "lync.role-listens: {role: edge_external, service: tcp/5061}",
+)
+
+
+# -- profiles and persistence ------------------------------------------------------------------
+
+
+def _build_no_profile_kind(args: Mapping[str, Any], c: Compiler) -> Evaluate:
+    kinds = frozenset(_strings(c, args, "kinds"))
+
+    def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
+        hidden = _unknown_fields(vs, "profiles")
+        if hidden:
+            return _undetermined(*hidden)
+        device = _device(scope)
+        found: dict[str, str] = {}
+        unresolved: list[str] = []
+        for ref in vs.profiles:
+            profile = device.profiles.get(ref.name)
+            if profile is None:
+                unresolved.append(ref.name)
+            elif profile.kind in kinds:
+                found[ref.name] = profile.kind
+        if found:
+            names = " ".join(found)
+            return Outcome(
+                Status.FAIL,
+                {
+                    "profiles": list(found),
+                    "kinds": ", ".join(f"{n} ({k})" for n, k in found.items()),
+                    "tmsh": f"modify ltm virtual {vs.name} profiles delete {{ {names} }}",
+                },
+            )
+        if unresolved or "profiles" in device.unknown_kinds:
+            return _undetermined(*(unresolved or ["profiles"]))
+        return PASSED
+
+    return evaluate
+
+
+NO_PROFILE_KIND = _object_predicate(
+    "lync.no-profile-kind",
+    "virtual",
+    VirtualServer,
+    _build_no_profile_kind,
+    "no profile of the virtual at `virtual` has a type in `kinds` (tmsh profile types: "
+    "client-ssl, http, one-connect...); witnesses `profiles`, `kinds` and `tmsh`",
+    "lync.no-profile-kind: {virtual: object, kinds: [client-ssl, http]}",
+    required=["kinds"],
+    kinds=NAMES,
+)
+
+SETTING_ARGUMENTS: Final = {
+    "kinds": NAMES,
+    "setting": {"type": "string", "minLength": 1},
+    "min": {"type": "number", "minimum": 0},
+}
+
+
+def _setting_arguments(c: Compiler, args: Mapping[str, Any]) -> tuple[frozenset[str], str, float]:
+    kinds = frozenset(_strings(c, args, "kinds"))
+    setting = c.require(args, "setting", str)
+    return kinds, setting, float(c.require(args, "min", (int, float)))
+
+
+def _child_name(name: str, kind: str, setting: str, low: float) -> str:
+    """A name for a child profile that raises ``setting`` (for built-in parents)."""
+    folder = name.rsplit("/", 1)[0] if name.count("/") > 1 else "/Common"
+    return f"{folder}/lync_edge_{kind}_{setting.replace('-', '_')}_{low:g}"
+
+
+def _seconds(owner: Any, name: str, setting: str) -> tuple[float, str] | Outcome:
+    """The effective ``setting`` of a profile or persistence profile, or undetermined."""
+    text = owner.effective.get(setting)
+    seconds = _number(text)
+    if seconds is None or setting in owner.unknown:
+        return _undetermined(f"{name}.{setting}")
+    return seconds, str(text)
+
+
+def _build_profile_setting(args: Mapping[str, Any], c: Compiler) -> Evaluate:
+    kinds, setting, low = _setting_arguments(c, args)
+
+    def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
+        hidden = _unknown_fields(vs, "profiles")
+        if hidden:
+            return _undetermined(*hidden)
+        device = _device(scope)
+        checked = 0
+        short: list[str] = []
+        values: list[str] = []
+        fixes: list[str] = []
+        renamed: dict[str, str] = {}
+        for ref in vs.profiles:
+            profile = device.profiles.get(ref.name)
+            if profile is None:
+                return _undetermined(ref.name)
+            if profile.kind not in kinds:
+                continue
+            checked += 1
+            found = _seconds(profile, ref.name, setting)
+            if isinstance(found, Outcome):
+                return found
+            if found[0] >= low:
+                continue
+            short.append(ref.name)
+            values.append(f"{ref.name} ({profile.kind}) {setting} {found[1]}")
+            if profile.builtin or _shared_beyond_load_balancing(device, ref.name):
+                # Never change a built-in, nor a profile a forwarding virtual also uses: give
+                # this virtual a child of the built-in parent.
+                parent = _builtin_root(device, ref.name)
+                renamed[ref.name] = _child_name(ref.name, profile.kind, setting, low)
+                fixes.append(
+                    f"create ltm profile {profile.kind} {renamed[ref.name]} defaults-from "
+                    f"{parent} {setting} {low:g}"
+                )
+            else:
+                fixes.append(f"modify ltm profile {profile.kind} {ref.name} {setting} {low:g}")
+        if not checked:
+            return _undetermined(f"{vs.name}: no {'/'.join(sorted(kinds))} profile")
+        if not short:
+            return PASSED
+        if renamed:
+            fixes.append(
+                f"modify ltm virtual {vs.name} profiles replace-all-with "
+                f"{{ {_profile_list(vs, renamed)} }}"
+            )
+        return Outcome(
+            Status.FAIL,
+            {"profiles": short, "values": "; ".join(values), "tmsh": "; ".join(fixes)},
+        )
+
+    return evaluate
+
+
+def _shared_beyond_load_balancing(device: Device, name: str) -> bool:
+    """Whether a virtual that does not load balance (ip-forward, reject...) uses the profile."""
+    return any(
+        vs.type not in LOAD_BALANCING_TYPES and any(ref.name == name for ref in vs.profiles)
+        for vs in device.virtual_servers.values()
+    )
+
+
+def _builtin_root(device: Device, name: str) -> str:
+    """The built-in profile at the end of the ``defaults-from`` chain (the name itself when
+    the chain leaves the configuration)."""
+    seen: set[str] = set()
+    current = name
+    while current not in seen:
+        seen.add(current)
+        profile = device.profiles.get(current)
+        if profile is None or profile.builtin or profile.defaults_from is None:
+            return current
+        current = profile.defaults_from
+    return current
+
+
+def _profile_list(vs: VirtualServer, renamed: Mapping[str, str]) -> str:
+    """The virtual's profiles in tmsh syntax, with some replaced (contexts kept)."""
+    return " ".join(
+        renamed.get(ref.name, ref.name)
+        + ("" if ref.context == "all" else f" {{ context {ref.context} }}")
+        for ref in vs.profiles
+    )
+
+
+PROFILE_SETTING_AT_LEAST = _object_predicate(
+    "lync.profile-setting-at-least",
+    "virtual",
+    VirtualServer,
+    _build_profile_setting,
+    "every profile of the virtual at `virtual` whose type is in `kinds` has an effective "
+    "`setting` (defaults-from resolved; `immediate` counts as 0, `indefinite` as no limit) of "
+    "at least `min`; undetermined without such a profile; witnesses `profiles`, `values` and "
+    "`tmsh`",
+    "lync.profile-setting-at-least: {virtual: object, kinds: [fastl4, tcp], setting: "
+    "idle-timeout, min: 1800}",
+    required=list(SETTING_ARGUMENTS),
+    **SETTING_ARGUMENTS,
+)
+
+
+def _default_persistence(vs: VirtualServer) -> str | None:
+    for ref in vs.persist:
+        if ref.default:
+            return ref.name
+    return vs.persist[0].name if vs.persist else None
+
+
+def _build_persistence_kind(args: Mapping[str, Any], c: Compiler) -> Evaluate:
+    kinds = frozenset(_strings(c, args, "kinds"))
+
+    def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
+        hidden = _unknown_fields(vs, "persist")
+        if hidden:
+            return _undetermined(*hidden)
+        name = _default_persistence(vs)
+        fallback = vs.fallback_persistence or "none"
+        if name is None:
+            summary = f"no default persistence profile (fallback {fallback})"
+            return Outcome(Status.FAIL, {"kind": "none", "summary": summary})
+        persistence = _device(scope).persistence.get(name)
+        if persistence is None:
+            return _undetermined(name)
+        if persistence.kind in kinds:
+            return PASSED
+        summary = f"default persistence {name} is {persistence.kind} (fallback {fallback})"
+        return Outcome(
+            Status.FAIL, {"persistence": [name], "kind": persistence.kind, "summary": summary}
+        )
+
+    return evaluate
+
+
+PERSISTENCE_KIND = _object_predicate(
+    "lync.persistence-kind",
+    "virtual",
+    VirtualServer,
+    _build_persistence_kind,
+    "the virtual at `virtual` has a default persistence profile whose type is in `kinds` "
+    "(source-addr, cookie, ssl...); witnesses `persistence`, `kind` and `summary`",
+    "lync.persistence-kind: {virtual: object, kinds: [source-addr]}",
+    required=["kinds"],
+    kinds=NAMES,
+)
+
+
+def _build_persistence_setting(args: Mapping[str, Any], c: Compiler) -> Evaluate:
+    kinds, setting, low = _setting_arguments(c, args)
+
+    def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
+        hidden = _unknown_fields(vs, "persist")
+        if hidden:
+            return _undetermined(*hidden)
+        name = _default_persistence(vs)
+        if name is None:
+            return PASSED
+        persistence = _device(scope).persistence.get(name)
+        if persistence is None:
+            return _undetermined(name)
+        if persistence.kind not in kinds:
+            return PASSED
+        found = _seconds(persistence, name, setting)
+        if isinstance(found, Outcome):
+            return found
+        if found[0] >= low:
+            return PASSED
+        kind = persistence.kind
+        fix = f"modify ltm persistence {kind} {name} {setting} {low:g}"
+        if persistence.builtin:
+            child = _child_name(name, kind, setting, low)
+            fix = (
+                f"create ltm persistence {kind} {child} defaults-from {name} {setting} {low:g}; "
+                f"modify ltm virtual {vs.name} persist replace-all-with "
+                f"{{ {child} {{ default yes }} }}"
+            )
+        return Outcome(
+            Status.FAIL,
+            {
+                "persistence": [name],
+                "summary": f"{kind} persistence {name} has {setting} {found[1]} (below {low:g})",
+                "tmsh": fix,
+            },
+        )
+
+    return evaluate
+
+
+PERSISTENCE_SETTING_AT_LEAST = _object_predicate(
+    "lync.persistence-setting-at-least",
+    "virtual",
+    VirtualServer,
+    _build_persistence_setting,
+    "when the default persistence of the virtual at `virtual` has a type in `kinds`, its "
+    "effective `setting` is at least `min` (passes otherwise); witnesses `persistence`, "
+    "`summary` and `tmsh`",
+    "lync.persistence-setting-at-least: {virtual: object, kinds: [source-addr], setting: "
+    "timeout, min: 1800}",
+    required=list(SETTING_ARGUMENTS),
+    **SETTING_ARGUMENTS,
+)
+
+
+# -- monitors ----------------------------------------------------------------------------------
+
+
+def _monitor_facts(device: Device, name: str) -> tuple[str, str, str | None] | None:
+    """(type, destination, send) of a monitor, through ``defaults-from`` down to a built-in;
+    None for a name that is neither in the configuration nor a TMOS built-in."""
+    kind: str | None = None
+    destination: str | None = None
+    send: str | None = None
+    seen: set[str] = set()
+    current: str | None = name
+    while current is not None and current not in seen:
+        seen.add(current)
+        monitor: Monitor | None = device.monitors.get(current)
+        if monitor is None:
+            short = current.removeprefix("/Common/")
+            if short not in _BUILTIN_MONITORS:
+                return None
+            kind = kind or _BUILTIN_MONITOR_KINDS.get(short, short.replace("_", "-"))
+            destination = destination or ("*:443" if short == "https_443" else "*:*")
+            if send is None and kind in HTTP_MONITORS:
+                send = _DEFAULT_HTTP_SEND
+            break
+        kind = kind or monitor.kind
+        destination = destination or monitor.destination
+        send = monitor.settings.get("send") if send is None else send
+        current = monitor.defaults_from
+    return kind or "", destination or "*:*", send
+
+
+def _alias(destination: str) -> tuple[str, str]:
+    """``*:443`` -> (``*``, ``443``); IPv6 aliases separate the port with ``.``."""
+    if destination.count(":") <= 1:
+        host, _, port = destination.partition(":")
+    else:
+        host, _, port = destination.rpartition(".")
+    return host or "*", port or "*"
+
+
+def _alias_is_member(host: str, members: set[Address]) -> bool:
+    """An alias address tests the member only when it is the pool's single member."""
+    if len(members) != 1:
+        return False
+    (member,) = members
+    try:
+        return parse_address(host, member.route_domain) == member
+    except ValueError:
+        return False
+
+
+def _monitor_fix(device: Device, pool: Pool) -> str:
+    if any(vs.ip_protocol == "udp" for vs in _virtuals_using(device, pool)):
+        return (
+            "create ltm monitor tcp /Common/lync_edge_tcp_443 defaults-from /Common/tcp "
+            f"destination *:443; modify ltm pool {pool.name} monitor /Common/lync_edge_tcp_443"
+        )
+    return f"modify ltm pool {pool.name} monitor /Common/tcp"
+
+
+def _monitor_issues(device: Device, pool: Pool, allowed: frozenset[str]) -> list[str] | Outcome:
+    members = {m.address for m in pool.members if m.address is not None}
+    # A monitor on the members' own port tests their service whatever the role says (the
+    # Web Conferencing tcp/444 listener of a single-IP Edge).
+    if allowed:
+        allowed = allowed | {str(m.port) for m in pool.members if m.port}
+    issues: list[str] = []
+    kinds: list[str] = []
+    for name in pool.monitors:
+        facts = _monitor_facts(device, name)
+        if facts is None:
+            return _undetermined(name)
+        kind, destination, send = facts
+        kinds.append(kind)
+        if kind in ICMP_MONITORS:
+            continue
+        host, port = _alias(destination)
+        if port not in ("*", "0") and allowed and port not in allowed:
+            ports = ", ".join(sorted(allowed, key=int))
+            issues.append(f"{name} probes port {port} (service ports {ports})")
+        if host != "*" and not _alias_is_member(host, members):
+            issues.append(f"{name} probes {host}, not the member")
+        if kind in HTTP_MONITORS and send not in (None, "", "none"):
+            issues.append(f"{name} sends an HTTP request to a non-HTTP Edge service")
+    if all(k in ICMP_MONITORS for k in kinds):
+        issues.insert(0, f"only ICMP monitors ({', '.join(pool.monitors)})")
+    return issues
+
+
+def _build_monitors(args: Mapping[str, Any], c: Compiler) -> Evaluate:
+    ports: dict[str, frozenset[str]] = {}
+    for role, values in c.require(args, "ports", dict).items():
+        if not isinstance(values, list) or not all(isinstance(p, int) for p in values):
+            raise c.error("'ports' maps a role to a list of port numbers", "ports", role)
+        ports[str(role)] = frozenset(str(p) for p in values)
+
+    def evaluate(pool: Pool, scope: Scope) -> Outcome:
+        hidden = _unknown_fields(pool, "monitors", "members")
+        if hidden:
+            return _undetermined(*hidden)
+        device = _device(scope)
+        roles = _roles(scope) or {}
+        allowed = frozenset().union(*(ports.get(r, frozenset()) for r in roles.get(pool.name, ())))
+        issues = _monitor_issues(device, pool, allowed) if pool.monitors else ["no monitor"]
+        if isinstance(issues, Outcome):
+            return issues
+        if not issues:
+            return PASSED
+        return Outcome(Status.FAIL, {"issues": issues, "tmsh": _monitor_fix(device, pool)})
+
+    return evaluate
+
+
+MONITORS_PROBE_SERVICE = _object_predicate(
+    "lync.monitors-probe-service",
+    "pool",
+    Pool,
+    _build_monitors,
+    "the pool at `pool` has a monitor, not only icmp/gateway-icmp ones; no monitor alias port "
+    "outside the service ports of the pool's roles (`ports`: role -> ports), no alias address "
+    "other than the member, no HTTP request to an Edge service; witnesses `issues` and `tmsh`",
+    "lync.monitors-probe-service: {pool: object, ports: {edge_access: [443, 5061]}}",
+    required=["ports"],
+    ports={
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "integer"}},
+    },
+)
+
+
+PREDICATES: list[Predicate] = [
+    EDGE_ROLES_RESOLVED,
+    EDGE_LB_CONSISTENT,
+    POOL_MEMBERS_IN,
+    MEMBER_COUNT,
+    MEMBER_PORTS_MATCH,
+    POOL_SIZE_CONSISTENT,
+    POOL_ROLES_DISJOINT,
+    FIRST_ON_VIP,
+    VIP_SERVICES,
+    ROLE_LISTENS,
+    NO_PROFILE_KIND,
+    PROFILE_SETTING_AT_LEAST,
+    PERSISTENCE_KIND,
+    PERSISTENCE_SETTING_AT_LEAST,
+    MONITORS_PROBE_SERVICE,
+]

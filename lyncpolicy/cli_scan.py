@@ -1,0 +1,321 @@
+"""``lyncpolicy scan``: load inputs, recognize the Edge deployment, run the rules, report.
+
+Exit codes: 0 clean, 1 a failing finding at or above ``--fail-on`` (default error), 2 usage,
+configuration or input error.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from lyncpolicy.config import Config
+    from lyncpolicy.findings import Finding, InputInfo, Report
+    from lyncpolicy.loader import LoadResult
+    from lyncpolicy.plugins import Registry
+    from lyncpolicy.rulepack import Rule
+    from lyncpolicy.topology import Topology
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    """``--select A,B --select C`` -> (A, B, C)."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def output_pairs(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str | None]]:
+    """Pair the i-th ``--format`` with the i-th ``--output``; the rest go to standard output."""
+    if len(outputs) > len(formats):
+        raise click.UsageError(
+            f"{len(outputs)} --output but {len(formats)} --format: give each output its format "
+            "(e.g. --format sarif --output results.sarif)"
+        )
+    pairs: list[tuple[str, str | None]] = [
+        (fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)
+    ]
+    if not pairs:
+        pairs = [("text", None)]
+    if sum(1 for _, out in pairs if out is None) > 1:
+        raise click.UsageError(
+            "only one format can go to standard output: add --output FILE for the others"
+        )
+    return pairs
+
+
+def device_files(paths: Sequence[str]) -> tuple[str, ...]:
+    """Complete each named ``bigip*.conf`` with the other files of its device.
+
+    pre-commit passes only the changed files; a BIG-IP's configuration spans ``bigip_base.conf``
+    (self IPs, VLANs, routes), ``bigip.conf`` and partition files, and the rules need all of
+    them. The device folder is the file's folder (or the one above ``partitions/NAME/``).
+    """
+    found = list(paths)
+    for path in paths:
+        name = os.path.basename(path)
+        if not (os.path.isfile(path) and name.startswith("bigip") and name.endswith(".conf")):
+            continue
+        folder = os.path.dirname(os.path.abspath(path))
+        parent = os.path.dirname(folder)
+        root = os.path.dirname(parent) if os.path.basename(parent) == "partitions" else folder
+        siblings = sorted(glob.glob(os.path.join(glob.escape(root), "bigip*.conf")))
+        siblings += sorted(
+            glob.glob(os.path.join(glob.escape(root), "partitions", "*", "bigip*.conf"))
+        )
+        found.extend(os.path.relpath(s) for s in siblings)
+    unique: dict[str, str] = {}
+    for path in found:
+        unique.setdefault(os.path.normpath(os.path.abspath(path)), path)
+    return tuple(unique.values())
+
+
+def _color(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def input_infos(loaded: LoadResult) -> tuple[InputInfo, ...]:
+    from lyncpolicy.findings import InputInfo
+
+    infos: list[InputInfo] = []
+    for unit in loaded.units:
+        device = unit.device.name if unit.device is not None else unit.unit.label
+        infos.extend(InputInfo(path, unit.unit.kind, device) for path in unit.unit.paths)
+    return tuple(infos)
+
+
+def load_rules_for(config: Config, registry: Registry) -> tuple[list[Rule], list[Rule]]:
+    """Every rule of the registered packs plus the config's packs, and those selected (with
+    severity overrides)."""
+    from lyncpolicy.hookspecs import RulePackRef
+    from lyncpolicy.plugins import load_rules
+    from lyncpolicy.selection import configure_rules
+
+    extra = [RulePackRef(os.path.basename(os.path.normpath(p)), p) for p in config.rules.packs]
+    known = load_rules(registry, extra)
+    return known, configure_rules(known, config.rules)
+
+
+def render_all(
+    report: Report,
+    registry: Registry,
+    pairs: Sequence[tuple[str, str | None]],
+    options: dict[str, object],
+) -> None:
+    for name, output in pairs:
+        reporter = registry.reporters.get(name)
+        if reporter is None:
+            from lyncpolicy.conditions import did_you_mean
+
+            known = ", ".join(sorted(registry.reporters))
+            raise click.UsageError(
+                f"unknown format {name!r}{did_you_mean(name, registry.reporters)} "
+                f"(available: {known})"
+            )
+        color = bool(options.get("color")) and output is None
+        text = reporter.render(report, {**options, "color": color})
+        if output is None:
+            # color=: keep the escapes `--color always` asked for, even through a pipe.
+            click.echo(text, nl=not text.endswith("\n"), color=color)
+        else:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(text if text.endswith("\n") else text + "\n")
+
+
+def drop_unchanged(findings: Sequence[Finding]) -> list[Finding]:
+    """Drop findings on objects a Terraform plan leaves unchanged (``--changed-only``)."""
+    return [
+        f
+        for f in findings
+        if f.source is None or getattr(f.source, "change", None) not in ("no-op", "read")
+    ]
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Configuration file (default: the nearest lyncpolicy.yaml or "
+                   ".lyncpolicy.yaml above the inputs).")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--select", multiple=True, metavar="IDS",
+              help="Only these rules (IDs, ID prefixes like LYNC-EDGE-AV, tags; comma-separated).")
+@click.option("--extend-select", multiple=True, metavar="IDS", help="Add rules to the selection.")
+@click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Lowest severity that makes the exit code 1  [default: error].")
+@click.option("--format", "formats", multiple=True, metavar="NAME",
+              help="Output format: text, json, sarif, junit, github, markdown. Repeat with "
+                   "--output to write several.")
+@click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
+              help="File for the format given at the same position.")
+@click.option("--quiet", "-q", is_flag=True, help="Text output: the summary line only.")
+@click.option("--show-passes", is_flag=True, help="Text output: list passing checks too.")
+@click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto",
+              show_default=True, help="Colors in text output (NO_COLOR is respected).")
+@click.option("--sarif-root", type=click.Path(file_okay=False), default=None,
+              help="SARIF: paths are written relative to this folder [default: current].")
+@click.option("--baseline", type=click.Path(dir_okay=False, exists=True),
+              help="Suppress the findings recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False),
+              help="Record the current failing findings as the baseline and exit 0.")
+@click.option("--device-files", "device_files_", is_flag=True,
+              help="Complete each bigip*.conf named with its device's other config files "
+                   "(what the pre-commit hook uses).")
+@click.option("--changed-only", is_flag=True,
+              help="Terraform plans: report only on resources the plan creates or changes.")
+@click.option("--strict", is_flag=True,
+              help="Input warnings and unreadable inputs are errors (exit 2).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Archives read in parallel (default: number of CPUs).")
+@click.option("--max-config-size", default="512M", show_default=True,
+              help="Cap on configuration text read from one archive.")
+@click.option("--verbose", "-v", is_flag=True, help="Also show notes about inputs and config.")
+def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
+         select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
+         fail_on: str | None, formats: tuple[str, ...], outputs: tuple[str, ...], quiet: bool,
+         show_passes: bool, color: str, sarif_root: str | None, baseline: str | None,
+         write_baseline: str | None, device_files_: bool, changed_only: bool, strict: bool,
+         jobs: int | None, max_config_size: str, verbose: bool) -> None:
+    """Check BIG-IP configurations of a Lync / Skype for Business Edge deployment.
+
+    PATHS are tmsh files (bigip.conf, bigip_base.conf, partition files, SCF), UCS or qkview
+    archives, Terraform plan/state JSON, AS3 declarations, or folders of them (searched
+    recursively). Without PATHS, the current folder is scanned.
+
+    \b
+    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.
+
+    \b
+    Examples:
+      lyncpolicy scan backup.ucs
+      lyncpolicy scan config/bigip_base.conf config/bigip.conf
+      lyncpolicy scan plan.json --changed-only --format sarif -o lyncpolicy.sarif
+      lyncpolicy scan backups/ --jobs 4 --format junit -o report.xml --format text
+    """
+    from lyncpolicy.cli import _load_inputs
+
+    started = time.perf_counter()
+    pairs = output_pairs(formats, outputs)
+    if not paths:
+        paths = (".",)
+        click.echo("lyncpolicy: no paths given: scanning the current folder", err=True)
+    if device_files_:
+        paths = device_files(paths)
+    from lyncpolicy.config import Overrides, exit_code, resolve_config
+
+    config = resolve_config(
+        paths,
+        config_file=config_file,
+        isolated=isolated,
+        overrides=Overrides(
+            select=_split(select) or None,
+            extend_select=_split(extend_select),
+            ignore=_split(ignore),
+            fail_on=fail_on,  # type: ignore[arg-type]
+        ),
+    )
+    if verbose and config.path:
+        click.echo(f"lyncpolicy: using configuration {config.path}", err=True)
+    from lyncpolicy.plugins import collect, make_plugin_manager
+
+    registry = collect(make_plugin_manager())
+    known, rules = load_rules_for(config, registry)
+    for name, _ in pairs:
+        if name not in registry.reporters:
+            render_all(_empty_report(), registry, [(name, None)], {})  # raises UsageError
+    loaded = _load_inputs(paths, strict=strict, jobs=jobs, max_config_size=max_config_size,
+                          verbose=verbose)
+    from lyncpolicy.pipeline import build_report, scan_model
+    from lyncpolicy.selection import override_findings, severity_overrides
+
+    result = scan_model(loaded.model, rules, config.deployment or None)
+    findings = override_findings(
+        result.findings, severity_overrides([r.id for r in rules], config.rules.severity)
+    )
+    if changed_only:
+        findings = drop_unchanged(findings)
+    # Waivers may name rules this run does not select: they are still known rules.
+    findings = _suppress(findings, loaded, config, baseline, [r.id for r in known], verbose)
+    if write_baseline:
+        from lyncpolicy.suppressions import write_baseline as write
+
+        recorded = write(findings, write_baseline)
+        click.echo(f"lyncpolicy: wrote {recorded} finding(s) to {write_baseline}", err=True)
+        return
+    report = build_report(
+        loaded.model, rules, result, findings,
+        inputs=input_infos(loaded), object_count=loaded.object_count(), started=started,
+        errors=[str(e) for e in loaded.errors],
+    )
+    options: dict[str, object] = {
+        "color": _color(color),
+        "quiet": quiet,
+        "show_passes": show_passes,
+        "sarif_root": sarif_root or os.getcwd(),
+    }
+    render_all(report, registry, pairs, options)
+    if all(out is not None for _, out in pairs) and not quiet:
+        render_all(report, registry, [("text", None)], {**options, "quiet": True})
+    _say_what_was_found(result.topologies)
+    _suggest_init(result.topologies, config, verbose)
+    sys.exit(exit_code(findings, config.fail_on))
+
+
+def _suppress(findings: list[Finding], loaded: LoadResult, config: Config,
+              baseline: str | None, rule_ids: Sequence[str], verbose: bool) -> list[Finding]:
+    """Inline directives (descriptions), then waivers, then the baseline."""
+    from lyncpolicy import suppressions
+
+    applied = suppressions.suppress(
+        findings,
+        config,
+        inline=suppressions.inline_index(loaded.model),
+        baseline=suppressions.load_baseline(baseline) if baseline else None,
+        rule_ids=rule_ids,
+    )
+    for diagnostic in applied.diagnostics:
+        if verbose or diagnostic.level != "note":
+            click.echo(str(diagnostic), err=True)
+    return list(applied.findings)
+
+
+def _say_what_was_found(topologies: Mapping[str, Topology]) -> None:
+    """A device without any Lync Edge object is not a finding: say so and move on (exit 0)."""
+    for name, topology in topologies.items():
+        if not topology.found and not topology.hints:
+            click.echo(
+                f"lyncpolicy: {name}: no Lync / Skype for Business Edge deployment recognized, "
+                "nothing to check (`lyncpolicy topology` shows what was looked at)",
+                err=True,
+            )
+
+
+def _suggest_init(topologies: Mapping[str, Topology], config: Config, verbose: bool) -> None:
+    """Point at `lyncpolicy init` when roles had to be guessed (always with -v)."""
+    if config.deployment:
+        return
+    if any(t.unresolved for t in topologies.values()) or (
+        verbose and any(t.found for t in topologies.values())
+    ):
+        click.echo(
+            "lyncpolicy: roles were inferred without a deployment section: run "
+            "`lyncpolicy init PATH...` to write one and confirm them",
+            err=True,
+        )
+
+
+def _empty_report() -> Report:
+    from lyncpolicy.findings import Report
+
+    return Report(findings=(), rules=())
+
