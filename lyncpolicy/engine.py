@@ -141,7 +141,13 @@ def _evaluate_rule(
         if not isinstance(device_roles, Mapping):
             return
         wanted = set(rule.roles)
-        objects = [(n, o) for n, o in objects if wanted.intersection(device_roles.get(n, ()))]
+        # The topology keys roles by kind too: a pool never lends its roles to a virtual.
+        selecting = (
+            topology.roles_by_kind.get(rule.kind, {})
+            if device_roles is topology.roles
+            else device_roles
+        )
+        objects = [(n, o) for n, o in objects if wanted.intersection(selecting.get(n, ()))]
     scope: dict[str, object] = {"device": device, "roles": device_roles, "topology": topology}
     for name, obj in objects:
         scope["object"] = obj

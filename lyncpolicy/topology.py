@@ -142,8 +142,10 @@ class Topology:
     intent: bool = False
     product: str | None = None
     pools: tuple[EdgePool, ...] = ()
-    # Object full name -> its roles, with the best confidence and the evidence.
+    # Object full name -> its roles (all kinds merged), with the best confidence and the
+    # evidence; `roles_by_kind` keeps a pool and a virtual of the same name apart.
     roles: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    roles_by_kind: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
     confidence: Mapping[str, float] = field(default_factory=dict)
     evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     hints: tuple[str, ...] = ()
@@ -231,6 +233,12 @@ def build_topology(device: Device, deployment: Mapping[str, Any] | None = None) 
     _from_names(groups, hints)
 
     roles: dict[str, set[str]] = defaultdict(set)
+    kind_roles: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+
+    def tag(kind: str, name: str, *names: str) -> None:
+        roles[name].update(names)
+        kind_roles[kind][name].update(names)
+
     confidence: dict[str, float] = {}
     evidence: dict[str, tuple[str, ...]] = {}
     vips: list[EdgeVip] = []
@@ -254,11 +262,11 @@ def build_topology(device: Device, deployment: Mapping[str, Any] | None = None) 
         if best.confidence < CONFIDENT:
             unresolved.extend(names)
         for vs in group.virtuals:
-            objects = [vs.name] + ([vs.pool] if vs.pool else [])
-            for name in objects:
-                roles[name].update(roles_here)
+            objects = [("virtual_servers", vs.name)] + ([("pools", vs.pool)] if vs.pool else [])
+            for kind, name in objects:
+                tag(kind, name, *roles_here)
                 if best.role != "edge_internal":
-                    roles[name].add("edge_external")
+                    tag(kind, name, "edge_external")
                 confidence[name] = max(confidence.get(name, 0.0), round(best.confidence, 2))
                 evidence[name] = tuple(dict.fromkeys(best.evidence))
             if best.confidence >= 0.5:
@@ -283,7 +291,7 @@ def build_topology(device: Device, deployment: Mapping[str, Any] | None = None) 
     )
     for address in external:
         for nat in nat_by_origin.get(address, ()):
-            roles[nat.name].add("edge_nat")
+            tag("nats", nat.name, "edge_nat")
 
     ext_selfs = _selfs_containing(device, external)
     int_selfs = _selfs_containing(device, internal)
@@ -302,7 +310,7 @@ def build_topology(device: Device, deployment: Mapping[str, Any] | None = None) 
         )
     )
     for name in default_routes:
-        roles[name].add("default_route")
+        tag("routes", name, "default_route")
     upstream = _vlans(vlans_intent.get("upstream")) or _upstream_vlans(device, default_routes)
 
     servers = _servers(intent, members, nat_by_origin)
@@ -311,13 +319,13 @@ def build_topology(device: Device, deployment: Mapping[str, Any] | None = None) 
     )
     gateway_selfs = _gateway_selfs(device, ext_selfs, declared_gateways)
     for name in gateway_selfs:
-        roles[name].add("edge_gateway")
+        tag("self_ips", name, "edge_gateway")
 
     outbound, inbound = _forwarding(device, external, edge_external_vlans)
     for name in outbound:
-        roles[name].add("edge_forward_out")
+        tag("virtual_servers", name, "edge_forward_out")
     for name in inbound:
-        roles[name].add("edge_forward_in")
+        tag("virtual_servers", name, "edge_forward_in")
 
     pool_name = str(_first_value(pools_intent, "name") or "edge-pool")
     pool = EdgePool(
@@ -332,8 +340,12 @@ def build_topology(device: Device, deployment: Mapping[str, Any] | None = None) 
         external_addressing=_opt_str(declared_addressing),
         topology_nat_enabled=_opt_bool(_first_value(pools_intent, "topology_nat_enabled")),
         single_ip=_opt_bool(_first_value(pools_intent, "single_ip")),
-        federation=_opt_bool(_first_value(pools_intent, "federation")),
-        xmpp=_opt_bool(_first_value(pools_intent, "xmpp")),
+        federation=_declared_or_iapp(
+            _first_value(pools_intent, "federation"), device, "edge_external_ip__federation"
+        ),
+        xmpp=_declared_or_iapp(
+            _first_value(pools_intent, "xmpp"), device, "edge_external_ip__deploy_xmpp"
+        ),
     )
     return Topology(
         device=device.name,
@@ -343,6 +355,10 @@ def build_topology(device: Device, deployment: Mapping[str, Any] | None = None) 
         product=_opt_str(intent.get("product")) or _product(device),
         pools=(pool,) if found else (),
         roles={name: frozenset(r) for name, r in sorted(roles.items())},
+        roles_by_kind={
+            kind: {name: frozenset(r) for name, r in sorted(named.items())}
+            for kind, named in sorted(kind_roles.items())
+        },
         confidence=dict(sorted(confidence.items())),
         evidence=dict(sorted(evidence.items())),
         hints=tuple(dict.fromkeys(hints)),
@@ -711,6 +727,18 @@ def _ha(device: Device, intent: Mapping[str, Any]) -> bool:
     if isinstance(declared, bool):
         return declared
     return device.ha
+
+
+def _declared_or_iapp(declared: object, device: Device, variable: str) -> bool | None:
+    """An intent flag, else the answer given to a Lync iApp (``Yes``/``No``), else None."""
+    if isinstance(declared, bool):
+        return declared
+    for service in device.application_services.values():
+        if service.template and _LYNC_TEMPLATE.search(service.template):
+            answer = service.variables.get(variable, "").strip().lower()
+            if answer in ("yes", "no"):
+                return answer == "yes"
+    return None
 
 
 def _product(device: Device) -> str | None:
