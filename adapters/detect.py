@@ -45,6 +45,9 @@ _TMSH_HEADER: Final = re.compile(r"[a-z][a-z0-9-]*(?: [^\s{]+)* \{")
 # Files with these names are tmsh by intent: even when their text is not (prose, binary), the
 # tmsh reader is the one that explains what is wrong with them.
 _TMSH_SUFFIXES: Final = (".conf", ".scf", ".tmsh")
+# Terraform sources: `resource "bigip_ltm_pool" "p" {` has the shape of a tmsh header, but HCL
+# is not configuration (a plan or state made from it is).
+_HCL_SUFFIXES: Final = (".tf", ".tfvars", ".hcl")
 _AS3_CLASSES: Final = frozenset({"AS3", "ADC"})
 _DO_CLASSES: Final = frozenset({"DO", "Device"})
 
@@ -66,6 +69,8 @@ def detect_input(path: str) -> InputKind:
     kind: InputKind | None = None
     if text.startswith("{"):
         kind = _json_kind(path, size, text)
+    elif path.lower().endswith(_HCL_SUFFIXES):
+        return "unknown"
     elif "\x00" not in text and _looks_like_tmsh(text):
         kind = "tmsh"
     if kind is None and path.lower().endswith(_TMSH_SUFFIXES):
@@ -103,8 +108,36 @@ def iter_inputs(paths: Sequence[str]) -> tuple[list[tuple[str, InputKind]], list
 def _explicit_kind(path: str) -> InputKind:
     kind = detect_input(path)
     if kind == "unknown":
+        reason = _unsupported_terraform(path)
+        if reason is not None:
+            raise InputError(reason[0], path=path, hint=reason[1])
         raise InputError("not a recognized input", path=path, hint=SUPPORTED_INPUTS)
     return kind
+
+
+def _unsupported_terraform(path: str) -> tuple[str, str] | None:
+    """Message and hint for Terraform input of a version lyncpolicy does not read (a state of
+    Terraform 0.11 or older, a future state version), or for HCL source named explicitly."""
+    if path.lower().endswith(_HCL_SUFFIXES):
+        return (
+            "Terraform source (HCL) is not an input",
+            "scan the plan instead: terraform plan -out p && terraform show -json p > plan.json",
+        )
+    try:
+        with open(path, "rb") as handle:
+            document = json.loads(handle.read(_MAX_JSON_PARSE_BYTES))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict) or "terraform_version" not in document:
+        return None
+    version = document.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version != 4:
+        return (
+            f"Terraform state version {version} is not supported",
+            "lyncpolicy reads state version 4 (Terraform 0.12 and later): run "
+            "`terraform show -json` with a current Terraform and scan its output",
+        )
+    return None
 
 
 def _walk(root: str, diagnostics: list[Diagnostic]) -> Iterator[str]:

@@ -30,7 +30,7 @@ import re
 import string
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
@@ -324,14 +324,41 @@ def _hidden(value: object) -> frozenset[str]:
     return frozenset()
 
 
+class _PartlyUnknown(Mapping[str, object]):
+    """A mapping some of whose keys have a value the input cannot state."""
+
+    def __init__(self, base: Mapping[str, object], unknown: frozenset[str]) -> None:
+        self._base = base
+        self._unknown = unknown
+
+    def __getitem__(self, key: str) -> object:
+        return UNKNOWN if key in self._unknown else self._base[key]
+
+    def get(self, key: str, default: object = None) -> object:
+        return UNKNOWN if key in self._unknown else self._base.get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._base.keys() | self._unknown)
+
+    def __len__(self) -> int:
+        return len(self._base.keys() | self._unknown)
+
+
 def _step(value: object, segment: str, index: int | None) -> object:
     allowed = _readable_fields(type(value))
     if allowed is not None:
         if segment not in allowed:
             raise PathError(f"{type(value).__name__} has no field {segment!r}")
-        if segment in _hidden(value):
+        hidden = _hidden(value)
+        if segment in hidden:
             return UNKNOWN
-        return getattr(value, segment)
+        found = getattr(value, segment)
+        if hidden and isinstance(found, Mapping):
+            # `effective.reset-on-timeout` in `unknown`: that one key of the mapping is unknown.
+            keys = frozenset(h[len(segment) + 1 :] for h in hidden if h.startswith(segment + "."))
+            if keys:
+                return _PartlyUnknown(found, keys)
+        return found
     if isinstance(value, Mapping):
         return value.get(segment)
     if isinstance(value, tuple | list) and index is not None:

@@ -1,8 +1,10 @@
 """Turn the paths a user names into parsed files and devices.
 
 Files that describe one BIG-IP form one *unit* of work and one device: every archive is a unit,
-and loose tmsh files are grouped by the folder they sit in (``config/partitions/<name>/`` joins
-its ``config/`` folder), so ``bigip_base.conf`` and ``bigip.conf`` side by side form one device.
+every Terraform plan or state is a unit, and loose tmsh files and AS3/DO declarations are
+grouped by the folder they sit in (``config/partitions/<name>/`` joins its ``config/`` folder),
+so ``bigip_base.conf`` and ``bigip.conf`` side by side form one device, as do an AS3 and a DO
+declaration (objects of the declarations are laid over those of the tmsh files).
 
 Units are independent, so a fleet of archives is processed in parallel (``jobs``) with the
 standard library's process pool; results keep input order. One unreadable unit does not stop
@@ -12,25 +14,29 @@ the others: its error is collected and the caller decides the exit code.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from lyncpolicy.diagnostics import Diagnostic
 from lyncpolicy.errors import InputError, LyncpolicyError
 from lyncpolicy.model import Device, Model
 
-UnitKind = Literal["files", "archive"]
+UnitKind = Literal["files", "archive", "terraform"]
+_TERRAFORM_KINDS = ("terraform-plan", "terraform-show-state", "terraform-state")
+_DECLARATION_KINDS = ("as3", "do")
 
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """The inputs of one device."""
+    """The inputs of one device; ``kinds`` holds each path's input kind (from detection)."""
 
     kind: UnitKind
     paths: tuple[str, ...]
     label: str
+    kinds: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -52,7 +58,18 @@ class LoadResult:
 
     @property
     def model(self) -> Model:
-        return Model(tuple(u.device for u in self.units if u.device is not None))
+        """The devices read, in input order. Two inputs of one hostname (two backups of the
+        same BIG-IP, say) stay separate devices: each is then named after its input too."""
+        devices = [(u.device, u.unit.label) for u in self.units if u.device is not None]
+        counts = Counter(device.name for device, _ in devices)
+        return Model(
+            tuple(
+                replace(device, name=f"{device.name} [{label}]")
+                if counts[device.name] > 1
+                else device
+                for device, label in devices
+            )
+        )
 
     @property
     def parsed(self) -> list[object]:
@@ -88,29 +105,33 @@ def plan_units(paths: Sequence[str]) -> tuple[list[Unit], list[Diagnostic]]:
     found, notes = iter_inputs(paths)
     # A device's files keep the position of its first file among the inputs.
     order: list[str] = []
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[tuple[str, str]]] = {}
     for path, kind in found:
         if kind in ("archive", "encrypted-archive"):
             key = f"archive:{path}"
-        elif kind == "tmsh":
+        elif kind in _TERRAFORM_KINDS:
+            key = f"terraform:{path}"
+        elif kind == "tmsh" or kind in _DECLARATION_KINDS:
             key = _device_key(path)
         else:
             raise InputError(
-                f"{kind} input is not supported yet",
+                f"{kind} input is not supported",
                 path=path,
-                hint="pass tmsh files (bigip.conf, SCF) or UCS/qkview archives",
+                hint="pass tmsh files, archives, Terraform plans or states, AS3 or DO",
             )
         if key not in groups:
             groups[key] = []
             order.append(key)
-        groups[key].append(path)
-    units = [
-        Unit("archive", (key.removeprefix("archive:"),),
-             os.path.basename(key.removeprefix("archive:")))
-        if key.startswith("archive:")
-        else Unit("files", tuple(groups[key]), os.path.basename(key) or key)
-        for key in order
-    ]
+        groups[key].append((path, kind))
+    units: list[Unit] = []
+    for key in order:
+        paths = tuple(path for path, _ in groups[key])
+        kinds = tuple(kind for _, kind in groups[key])
+        if key.startswith(("archive:", "terraform:")):
+            kind_of_unit: UnitKind = "archive" if key.startswith("archive:") else "terraform"
+            units.append(Unit(kind_of_unit, paths, os.path.basename(paths[0]), kinds))
+        else:
+            units.append(Unit("files", paths, os.path.basename(key) or key, kinds))
     return units, notes
 
 
@@ -124,6 +145,12 @@ def load_unit(
 
     result = UnitResult(unit)
     inputs: list[TmshInput] = []
+    # Without kinds (a Unit made by hand), every file of a "files" unit is tmsh.
+    kinds = unit.kinds or tuple("tmsh" for _ in unit.paths)
+    declarative = [
+        (path, kind) for path, kind in zip(unit.paths, kinds, strict=True)
+        if kind in _TERRAFORM_KINDS or kind in _DECLARATION_KINDS
+    ]
     try:
         if unit.kind == "archive":
             from lyncpolicy.adapters.archive import DEFAULT_MAX_CONFIG_BYTES, read_archive
@@ -136,20 +163,55 @@ def load_unit(
                 parsed = parse_text(member.text, f"{path}!{member.name}")
                 inputs.append(TmshInput(parsed, archive=path, member=member.name))
         else:
-            inputs = [TmshInput(parse_file(path)) for path in unit.paths]
+            inputs = [
+                TmshInput(parse_file(path))
+                for path, kind in zip(unit.paths, kinds, strict=True) if kind == "tmsh"
+            ]
         for item in inputs:
             result.diagnostics.extend(item.result.diagnostics)
             result.object_count += len(item.result.objects)
-        if build_model:
-            device, diagnostics = build_device(inputs, unit.label)
-            result.device = device
+        base: Device | None = None
+        if build_model and (inputs or not declarative):
+            base, diagnostics = build_device(inputs, unit.label)
+            result.device = base
             result.diagnostics.extend(diagnostics)
+        if declarative:
+            # Read even without a model (`parse`), so unreadable inputs are still errors.
+            device, diagnostics, count = _read_declarative(declarative, unit.label, base)
+            result.object_count += count
+            result.diagnostics.extend(diagnostics)
+            if build_model:
+                result.device = device
     except LyncpolicyError as exc:
         result.error = exc
         return result
     if keep_parsed:
         result.parsed = [item.result for item in inputs if isinstance(item.result, ParseResult)]
     return result
+
+
+def _read_declarative(
+    items: Sequence[tuple[str, str]], label: str, base: Device | None
+) -> tuple[Device, list[Diagnostic], int]:
+    """Terraform plans or states, AS3 and DO declarations: one device, over ``base`` (the
+    device of the unit's tmsh files) when there is one."""
+    from lyncpolicy.adapters.declarative import Parts, assemble
+
+    parts = Parts()
+    for path, kind in items:
+        if kind == "as3":
+            from lyncpolicy.adapters.as3 import read_as3_file
+
+            parts.merge(read_as3_file(path))
+        elif kind == "do":
+            from lyncpolicy.adapters.do import read_do_file
+
+            parts.merge(read_do_file(path))
+        else:
+            from lyncpolicy.adapters.terraform import read_terraform
+
+            parts.merge(read_terraform(path, kind))
+    return assemble(label, parts, base), parts.diagnostics, parts.count()
 
 
 def _load_unit_for_pool(args: tuple[Unit, int | None, bool, bool]) -> UnitResult:

@@ -653,3 +653,21 @@ def test_template_errors(text: str, message: str) -> None:
         compile_template(text, TEMPLATE_ROOTS, ("message",))
     assert message in excinfo.value.message
     assert excinfo.value.location == ("message",)
+
+
+def test_an_unknown_key_inside_a_mapping_field_is_undetermined() -> None:
+    """Terraform cannot state reset-on-timeout: `effective.reset-on-timeout` is in `unknown`."""
+    from lyncpolicy.conditions import UNKNOWN, parse_path
+    from lyncpolicy.model import Profile
+
+    profile = Profile(
+        name="/Common/fwd",
+        kind="fastl4",
+        effective={"loose-close": "enabled"},
+        unknown=frozenset({"effective.reset-on-timeout"}),
+    )
+    roots = {"object": Profile}
+    scope = {"object": profile}
+    assert parse_path("object.effective.reset-on-timeout", roots).resolve(scope) is UNKNOWN
+    assert parse_path("object.effective.loose-close", roots).resolve(scope) == "enabled"
+    assert parse_path("object.effective.idle-timeout", roots).resolve(scope) is None
