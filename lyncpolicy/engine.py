@@ -28,7 +28,7 @@ from lyncpolicy.conditions import (
 )
 from lyncpolicy.errors import RuleError
 from lyncpolicy.findings import Finding, Remediation, Severity
-from lyncpolicy.model import BigIpObject, Device, Model
+from lyncpolicy.model import BigIpObject, Device, Model, Source
 from lyncpolicy.rulepack import Rule
 from lyncpolicy.topology import CONFIDENT, Topology
 
@@ -196,6 +196,19 @@ def plain(value: object) -> object:
     return label(value)
 
 
+def _located_at(device: Device, outcome: Outcome) -> Source | None:
+    """A device-level finding points at the object its predicate names in the ``at`` witness
+    (the forwarding virtual that leaves an address out, say), when there is one."""
+    name = outcome.witnesses.get("at")
+    if not isinstance(name, str):
+        return None
+    for _, objects in device.collections():
+        found = objects.get(name)
+        if isinstance(found, BigIpObject):
+            return found.source
+    return None
+
+
 def _severity(rule: Rule, scope: Mapping[str, object]) -> Severity:
     for check, severity in rule.severity_by:
         if check(scope).status is Status.PASS:
@@ -250,7 +263,7 @@ def _finding(
         object_kind=rule.kind,
         device=device.name,
         message=message,
-        source=obj.source if isinstance(obj, BigIpObject) else None,
+        source=obj.source if isinstance(obj, BigIpObject) else _located_at(device, outcome),
         remediation=remediation,
         detail="; ".join(details),
         tags=rule.tags,

@@ -426,3 +426,41 @@ def test_engine_import_does_not_load_jsonschema() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_device_finding_points_at_the_object_its_predicate_names(tmp_path: Path) -> None:
+    def compile_(args: Mapping[str, Any], c: Compiler) -> Check:
+        def check(scope: Scope) -> Outcome:
+            return Outcome.of(False, at=args["at"])
+
+        return check
+
+    blame = Predicate(
+        "test.blame",
+        compile_,
+        {"type": "object", "properties": {"at": {"type": "string"}}, "required": ["at"]},
+    )
+    rule_text = """\
+        id: T-AT-001
+        title: Blame an object
+        severity: error
+        description: A device-level rule whose predicate names the object at fault.
+        remediation:
+          text: Fix it.
+        applies-to:
+          kind: device
+        condition:
+          test.blame: {at: "@TARGET@"}
+        message: "{device.name}: blamed"
+        """
+    predicates = {**CORE, "test.blame": blame}
+    device = make_device(EDGE_CONFIG, "dut")
+    target = "/Common/av_udp_snat"
+    located = load_rule(tmp_path, rule_text.replace("@TARGET@", target), predicates)
+    (finding,) = evaluate(Model((device,)), [located])
+    assert finding.source == device.virtual_servers[target].source
+    assert finding.source is not None and finding.source.line > 1
+    # A name that is no object of the device leaves the finding without a location.
+    nowhere = load_rule(tmp_path, rule_text.replace("@TARGET@", "/Common/none"), predicates)
+    (finding,) = evaluate(Model((device,)), [nowhere])
+    assert finding.source is None

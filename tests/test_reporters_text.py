@@ -115,3 +115,22 @@ def test_long_messages_are_wrapped_not_cut() -> None:
 
 def test_nothing_to_show() -> None:
     assert render("text", empty_report()).startswith("No findings to show.\n\n0 failed")
+
+
+def test_device_level_findings_show_what_they_are_about() -> None:
+    from lyncpolicy.findings import Finding, Report
+    from lyncpolicy.reporters.text import TextReporter
+
+    finding = Finding(
+        rule_id="LYNC-EDGE-NET-002",
+        severity="error",
+        status="fail",
+        object_path="bigip-a",
+        object_kind="device",
+        device="bigip-a",
+        message="Edge external address 203.0.113.20 cannot leave through the BIG-IP",
+        detail="address=203.0.113.20",
+    )
+    text = TextReporter().render(Report(findings=(finding,), rules=()), {"color": False})
+    (row,) = [line for line in text.splitlines() if line.startswith("error")]
+    assert row.split()[3:5] == ["bigip-a", "address=203.0.113.20"]
