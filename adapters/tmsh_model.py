@@ -177,6 +177,7 @@ def _common(obj: TmshObject, item: TmshInput, props: Mapping[str, Statement]) ->
         "partition": _partition_of(full),
         "app_service": None if app_service in (None, "none") else app_service,
         "description": _value(props, "description"),
+        "directives": tuple(c for c in obj.comments if "lyncpolicy:" in c),
         "property_lines": {key: stmt.line for key, stmt in props.items()},
     }
 

@@ -6,8 +6,10 @@ commands: ``lyncpolicy --version`` and a small pre-commit scan must start fast.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -113,8 +115,24 @@ def _load_inputs(
             click.echo(str(diagnostic), file=sys.stderr)
     for error in loaded.errors:
         click.echo(f"lyncpolicy: error: {error}", err=True)
-    readable = [u for u in loaded.units if u.error is None]
-    if loaded.errors and (strict or not readable):
+    if not loaded.units:
+        from lyncpolicy.adapters.detect import SUPPORTED_INPUTS
+
+        click.echo(
+            f"lyncpolicy: error: no input found in {', '.join(paths)} ({SUPPORTED_INPUTS})",
+            err=True,
+        )
+        raise _Exit(EXIT_ERROR)
+    # A device without a single object is a wrong file (or an empty one), not a clean pass.
+    empty = [u for u in loaded.units if u.error is None and build_model and u.object_count == 0]
+    for unit in empty:
+        click.echo(
+            f"lyncpolicy: error: {', '.join(unit.unit.paths)}: no BIG-IP configuration objects "
+            "found (is this the right file?)",
+            err=True,
+        )
+    readable = [u for u in loaded.units if u.error is None and u not in empty]
+    if (loaded.errors or empty) and (strict or not readable):
         raise _Exit(EXIT_ERROR)
     if strict and any(d.level in ("warning", "error") for d in diagnostics):
         raise LyncpolicyError(
@@ -132,7 +150,35 @@ class _Exit(Exception):
         self.code = code
 
 
+class _Group(click.Group):
+    """The ``lyncpolicy`` group: an unknown command says what was probably meant."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if (
+            name
+            and not name.startswith("-")
+            and not ctx.resilient_parsing
+            and self.get_command(ctx, name) is None
+        ):
+            raise click.UsageError(f"No such command {name!r}.{_next_step(name, self)}", ctx)
+        return super().resolve_command(ctx, args)
+
+
+def _next_step(name: str, group: click.Group) -> str:
+    """A file or folder given as a command is meant to be scanned; else a close command name."""
+    if os.path.exists(name):
+        return f" To check it, run: lyncpolicy scan {shlex.quote(name)}"
+    close = difflib.get_close_matches(name, sorted(group.commands), n=2, cutoff=0.6)
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(repr(command) for command in close) + "?"
+
+
 @click.group(
+    cls=_Group,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", "-V", prog_name="lyncpolicy")
@@ -144,6 +190,10 @@ def cli() -> None:
       lyncpolicy scan backup.ucs
       lyncpolicy scan config/bigip_base.conf config/bigip.conf
       lyncpolicy parse bigip.conf --format json > objects.json
+
+    \b
+    Shell completion (add to ~/.bashrc; zsh: zsh_source, fish: fish_source):
+      eval "$(_LYNCPOLICY_COMPLETE=bash_source lyncpolicy)"
     """
 
 

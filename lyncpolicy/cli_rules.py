@@ -11,12 +11,15 @@ Exit codes: 0 clean, 1 ``rules test`` failures, 2 invalid rules, unknown ids or 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import os
+import re
+import textwrap
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import click
 
@@ -102,7 +105,13 @@ def rules() -> None:
 @_pack_option
 @_errors_exit_2
 def list_rules(output_format: str, packs: tuple[str, ...]) -> None:
-    """List every rule: ID, severity, title and pack."""
+    """List every rule: ID, severity, title and pack.
+
+    \b
+    Examples:
+      lyncpolicy rules list
+      lyncpolicy rules list --format json --pack my-rules/
+    """
     registry = _registry()
     found = _all_rules(registry, packs)
     if output_format == "json":
@@ -131,8 +140,48 @@ def list_rules(output_format: str, packs: tuple[str, ...]) -> None:
     click.echo(f"\n{len(found)} rule(s)")
 
 
-def _paragraphs(text: str) -> list[str]:
-    return [" ".join(p.split()) for p in text.strip().split("\n\n") if p.strip()]
+_WHY_LABEL: Final = re.compile(r"(?i)^why it matters\s*:\s*")
+_BULLET: Final = re.compile(r"^\s*[*-]\s")
+
+
+def description_parts(description: str) -> tuple[list[str], list[str]]:
+    """A rule description as (what it checks, why it matters): lists of paragraphs.
+
+    Descriptions follow the convention "what it checks" paragraph(s), then a paragraph that
+    starts with ``Why it matters:`` (the label is dropped here: the documentation gives it a
+    heading). Without the label the first paragraph is the "what" and the rest the "why".
+    Paragraphs keep their line breaks (bullet lists stay lists).
+    """
+    paragraphs = [
+        textwrap.dedent(p).strip("\n") for p in description.strip().split("\n\n") if p.strip()
+    ]
+    for i, paragraph in enumerate(paragraphs):
+        label = _WHY_LABEL.match(paragraph)
+        if label is not None:
+            why = [p for p in (paragraph[label.end() :], *paragraphs[i + 1 :]) if p.strip()]
+            if why:
+                why[0] = why[0][:1].upper() + why[0][1:]
+            return paragraphs[:i], why
+    return paragraphs[:1], paragraphs[1:]
+
+
+def paragraph_items(paragraph: str) -> list[tuple[bool, list[str]]]:
+    """The parts of a paragraph: (is a bullet, its lines). A bullet (``*`` or ``-``) runs on
+    over indented lines; a line back at the margin after a bullet starts plain text again."""
+    items: list[tuple[bool, list[str]]] = []
+    for line in paragraph.splitlines():
+        bullet = _BULLET.match(line) is not None
+        continues = bool(items) and not bullet and (not items[-1][0] or line[:1].isspace())
+        if continues:
+            items[-1][1].append(line)
+        else:
+            items.append((bullet, [line]))
+    return items
+
+
+def _reflow(paragraph: str) -> str:
+    """A paragraph for a terminal: wrapped lines joined, each bullet on a line of its own."""
+    return "\n".join(" ".join(" ".join(lines).split()) for _, lines in paragraph_items(paragraph))
 
 
 def _indent(text: str, prefix: str = "    ") -> str:
@@ -153,10 +202,10 @@ def explain(rule: Rule, owner: str = "") -> str:
     lines.append(f"Applies to: {applies}")
     if rule.tags:
         lines.append(f"Tags: {', '.join(rule.tags)}")
-    paragraphs = _paragraphs(rule.meta.description)
-    lines += ["", "## What it does", "", paragraphs[0] if paragraphs else ""]
-    if len(paragraphs) > 1:
-        lines += ["", "## Why it matters", "", "\n\n".join(paragraphs[1:])]
+    what, why = description_parts(rule.meta.description)
+    lines += ["", "## What it does", "", "\n\n".join(_reflow(p) for p in what)]
+    if why:
+        lines += ["", "## Why it matters", "", "\n\n".join(_reflow(p) for p in why)]
     checks: dict[str, Any] = {}
     applies_to = rule.document.get("applies-to", {})
     if isinstance(applies_to, Mapping) and "where" in applies_to:
@@ -201,22 +250,70 @@ def _example_text(rule: Rule, limit: int = 40) -> str:
     return _indent("\n".join(shown))
 
 
+_SIMILAR: Final = 0.6  # difflib ratio of a suggestion
+_MARGIN: Final = 0.03  # suggestions this close to the best one are offered too
+
+
+def suggest_rule_ids(word: str, rule_ids: Iterable[str], limit: int = 3) -> list[str]:
+    """Known rule IDs a mistyped ``word`` may mean, best first, at most ``limit``.
+
+    A tail (``AV-001``) suggests the IDs ending with it; otherwise the most similar IDs
+    (difflib), every one within a small margin of the best.
+    """
+    ids = sorted(set(rule_ids))
+    key = word.strip().upper()
+    ending = [rule_id for rule_id in ids if rule_id.endswith("-" + key.lstrip("-"))]
+    if ending:
+        return ending[:limit]
+    ratios = sorted(
+        ((difflib.SequenceMatcher(None, key, rule_id).ratio(), rule_id) for rule_id in ids),
+        key=lambda item: (-item[0], item[1]),
+    )
+    close = [(ratio, rule_id) for ratio, rule_id in ratios if ratio >= _SIMILAR]
+    if not close:
+        return []
+    best = close[0][0]
+    return [rule_id for ratio, rule_id in close if ratio >= best - _MARGIN][:limit]
+
+
+def _either(names: Sequence[str]) -> str:
+    quoted = [repr(name) for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def unknown_rule(word: str, rule_ids: Iterable[str]) -> RuleError:
+    """The one-line error for ``rules show WORD`` when no rule has that ID."""
+    ids = sorted(set(rule_ids))
+    listing = "`lyncpolicy rules list` shows every rule"
+    below = [rule_id for rule_id in ids if rule_id.startswith(word.strip().upper())]
+    if below:
+        shown = ", ".join(below[:6]) + (f" and {len(below) - 6} more" if len(below) > 6 else "")
+        return RuleError(
+            f"{word!r} is not a rule ID but the prefix of {len(below)} rule(s): {shown}",
+            hint=f"give one ID; {listing}",
+        )
+    close = suggest_rule_ids(word, ids)
+    hint = f" (did you mean {_either(close)}?)" if close else ""
+    return RuleError(f"unknown rule {word!r}{hint}", hint=listing)
+
+
 @rules.command("show")
 @click.argument("rule_id")
 @_pack_option
 @_errors_exit_2
 def show(rule_id: str, packs: tuple[str, ...]) -> None:
-    """Explain a rule: what it checks, why it matters, an example, the fix, references."""
-    from lyncpolicy.conditions import did_you_mean
+    """Explain a rule: what it checks, why it matters, an example, the fix, references.
 
+    \b
+    Examples:
+      lyncpolicy rules show LYNC-EDGE-AV-001
+      lyncpolicy rules show ACME-EDGE-001 --pack my-rules/
+    """
     registry = _registry()
     found = {rule.id: rule for rule in _all_rules(registry, packs)}
     rule = found.get(rule_id) or found.get(rule_id.upper())
     if rule is None:
-        hint = did_you_mean(rule_id.upper(), found)
-        raise RuleError(
-            f"unknown rule {rule_id!r}{hint}", hint="`lyncpolicy rules list` shows every rule"
-        )
+        raise unknown_rule(rule_id, found)
     click.echo(explain(rule, registry.owner("rule pack", rule.pack)), nl=False)
 
 
@@ -227,6 +324,11 @@ def validate(paths: tuple[str, ...]) -> None:
     """Check rule files (or folders of them) against the rule schema and the predicates.
 
     Prints one line per error, FILE:LINE:COL: message; exits 2 when there is any.
+
+    \b
+    Examples:
+      lyncpolicy rules validate my-rules/
+      lyncpolicy rules validate my-rules/ACME-EDGE-001.yaml
     """
     from lyncpolicy.rulepack import check_paths
 
@@ -235,8 +337,9 @@ def validate(paths: tuple[str, ...]) -> None:
     for problem in problems:
         click.echo(str(problem))
     if problems:
-        files = len({p.file for p in problems})
-        click.echo(f"{len(problems)} error(s) in {files} file(s)", err=True)
+        files = sorted({p.file for p in problems})
+        shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+        click.echo(f"{len(problems)} error(s) in {len(files)} file(s): {shown}", err=True)
         _exit(2)
     click.echo(f"{len(found)} rule(s) valid", err=True)
 
@@ -310,6 +413,11 @@ def test(pack_dir: str, verbose: bool) -> None:
 
     A fail example must produce a fail finding for its rule; a pass example none. Exits 1 when
     an example does not behave, 2 when a rule is invalid.
+
+    \b
+    Examples:
+      lyncpolicy rules test my-rules/
+      lyncpolicy rules test my-rules/ --verbose
     """
     from lyncpolicy.rulepack import RuleLoader, pack_files
 

@@ -406,8 +406,10 @@ def _read(text: str, file: str) -> tuple[yaml.Node | None, Any]:
     except _Problems as exc:
         first = exc.problems[0]
         message = first.message.replace("empty rule file", "")
-        for said in ("one rule per file", "but found another document"):
-            message = message.replace(said, "one configuration per file: found a second document")
+        message = message.replace(
+            "one rule per file: found a second YAML document",
+            "one configuration per file: found a second document",
+        )
         if not message:  # empty, or only comments: the defaults
             return None, {}
         raise ConfigFileError(replace(first, message=message), len(exc.problems) - 1) from None

@@ -77,6 +77,8 @@ class BigIpObject:
     partition: str = "Common"
     app_service: str | None = None
     description: str | None = None
+    # `# lyncpolicy: ignore[ID] reason` comments written directly above the object.
+    directives: tuple[str, ...] = ()
     unknown: frozenset[str] = frozenset()
     # Line of each property (`source-address-translation` -> 41) for precise locations.
     property_lines: Mapping[str, int] = field(default_factory=dict, compare=False)

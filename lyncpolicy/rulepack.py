@@ -383,38 +383,101 @@ def _mark_of(node: yaml.Node) -> tuple[int, int]:
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _read_yaml(text: str, file: str) -> tuple[yaml.Node, Any]:
-    if _SafeLoader is not yaml.SafeLoader:
-        fast = _SafeLoader(text)
+    """The node tree (with line marks) and the data of one YAML document.
+
+    Anchors and aliases are refused: nothing in a rule or configuration needs them, and they
+    make a few bytes expand without bound (a "billion laughs" file would hang CI).
+    """
+    control = _CONTROL.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
+        raise _Problems([Problem(
+            file, line, column,
+            f"invalid YAML: control character U+{ord(control.group()):04X} (is this a text file?)",
+        )])
+    for loader_class in dict.fromkeys((_SafeLoader, yaml.SafeLoader)):
+        loader = loader_class(text)
         try:
-            node = fast.get_single_node()
-            if node is not None and not any(_duplicate_keys(node, file)):
-                return node, fast.construct_document(node)
-        except yaml.YAMLError:
-            pass  # the pure-Python reader below words the error the same way everywhere
+            node = loader.get_single_node()
+            if node is None:
+                raise _Problems([Problem(file, 1, 1, "empty rule file")])
+            problems = list(_aliases(node, file)) or list(_duplicate_keys(node, file))
+            if problems:
+                raise _Problems(problems)
+            return node, loader.construct_document(node)
+        except yaml.YAMLError as exc:
+            if loader_class is not yaml.SafeLoader:
+                continue  # the pure-Python reader words the error the same way everywhere
+            raise _Problems([_yaml_problem(exc, file)]) from None
         finally:
-            fast.dispose()
-    loader = yaml.SafeLoader(text)
+            loader.dispose()
+    raise AssertionError("unreachable: the pure-Python reader returns or raises")
+
+
+def _yaml_problem(exc: yaml.YAMLError, file: str) -> Problem:
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return Problem(file, 1, 1, f"invalid YAML: {exc}")
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    what = exc.problem or exc.context or "cannot read"
+    if "single document" in f"{exc.context} {exc.problem}":
+        what = "one rule per file: found a second YAML document"
+    return Problem(file, line, column, f"invalid YAML: {what}")
+
+
+_MAX_EXPANDED_VALUES: Final = 100_000
+
+
+def _aliases(node: yaml.Node, file: str) -> Iterator[Problem]:
+    """Aliases that refer to an enclosing value (a cycle), or that expand without bound (a few
+    bytes of ``*a`` nesting make billions of values: every reader of the data would hang)."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+
+    def size(current: yaml.Node) -> int:
+        key = id(current)
+        if key in sizes:
+            return sizes[key]
+        if key in on_path:
+            raise _Cycle(current)
+        on_path.add(key)
+        children: list[yaml.Node] = []
+        if isinstance(current, yaml.MappingNode):
+            children = [n for pair in current.value for n in pair]
+        elif isinstance(current, yaml.SequenceNode):
+            children = list(current.value)
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > _MAX_EXPANDED_VALUES:
+                break
+        on_path.discard(key)
+        sizes[key] = total
+        return total
+
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise _Problems([Problem(file, 1, 1, "empty rule file")])
-        duplicates = list(_duplicate_keys(node, file))
-        if duplicates:
-            raise _Problems(duplicates)
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        what = exc.problem or exc.context or "cannot read"
-        if what == "expected a single document in the stream":
-            what = "one rule per file: found a second YAML document"
-        raise _Problems([Problem(file, line, column, f"invalid YAML: {what}")]) from None
-    except yaml.YAMLError as exc:
-        raise _Problems([Problem(file, 1, 1, f"invalid YAML: {exc}")]) from None
-    finally:
-        loader.dispose()
-    return node, data
+        if size(node) > _MAX_EXPANDED_VALUES:
+            yield Problem(
+                file, 1, 1,
+                f"invalid YAML: aliases expand to more than {_MAX_EXPANDED_VALUES:,} values",
+            )
+    except _Cycle as cycle:
+        yield Problem(
+            file, *_mark_of(cycle.node), "invalid YAML: an alias refers to a value that contains it"
+        )
+    except RecursionError:
+        yield Problem(file, 1, 1, "invalid YAML: nested too deeply")
+
+
+class _Cycle(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__("cycle")
+        self.node = node
 
 
 def _duplicate_keys(node: yaml.Node, file: str) -> Iterator[Problem]:

@@ -144,25 +144,27 @@ def _source_path(source: Source) -> str:
     return f"{source.archive}!{source.member}" if source.archive is not None else source.file
 
 
-def inline_index(
-    model: Model, comments: Mapping[InlineKey, Sequence[InlineSuppression]] | None = None
-) -> dict[InlineKey, list[InlineSuppression]]:
-    """Inline suppressions by (device, object path): the directives in objects' descriptions,
-    plus ``comments`` (directives the tmsh adapter found in comments above objects)."""
-    out: dict[InlineKey, list[InlineSuppression]] = {
-        key: list(items) for key, items in (comments or {}).items()
-    }
+def inline_index(model: Model) -> dict[InlineKey, list[InlineSuppression]]:
+    """Inline suppressions by (device, object path): the directives in comments written
+    directly above objects (kept by the tmsh adapter) and in objects' descriptions."""
+    out: dict[InlineKey, list[InlineSuppression]] = {}
     for device in model.devices:
         for _, objects in device.collections():
             for name, obj in objects.items():
-                if not isinstance(obj, BigIpObject) or "lyncpolicy:" not in (obj.description or ""):
+                if not isinstance(obj, BigIpObject):
                     continue
-                directives = parse_directives(
-                    obj.description or "",
-                    path=_source_path(obj.source),
-                    line=obj.line_of("description"),
-                )
-                out.setdefault((device.name, name), []).extend(directives)
+                found: list[InlineSuppression] = []
+                path = _source_path(obj.source)
+                for comment in obj.directives:
+                    found.extend(parse_directives(comment, path=path, line=obj.source.line))
+                if "lyncpolicy:" in (obj.description or ""):
+                    found.extend(
+                        parse_directives(
+                            obj.description or "", path=path, line=obj.line_of("description")
+                        )
+                    )
+                if found:
+                    out.setdefault((device.name, name), []).extend(found)
     return out
 
 

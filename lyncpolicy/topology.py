@@ -517,6 +517,7 @@ def _cross_check(device: Device, groups: Mapping[Address, _VipGroup]) -> None:
     """Raise weak candidates that sit beside confidently recognized Edge VIPs."""
     sides: dict[str, set[Network]] = {"external": set(), "internal": set()}
     counts: dict[str, set[int]] = {"external": set(), "internal": set()}
+    taken: set[EdgeRole] = set()
     for group in groups.values():
         best = group.best()
         if best is None or best.confidence < CONFIDENT:
@@ -524,6 +525,7 @@ def _cross_check(device: Device, groups: Mapping[Address, _VipGroup]) -> None:
         side = "internal" if best.role == "edge_internal" else "external"
         sides[side].update(_member_networks(device, group.members))
         counts[side].add(len(group.members))
+        taken.add(best.role)
     for group in groups.values():
         best = group.best()
         if best is None or best.confidence >= CONFIDENT or not group.members:
@@ -535,11 +537,30 @@ def _cross_check(device: Device, groups: Mapping[Address, _VipGroup]) -> None:
             text = f"members share the Edge {side} subnet with recognized Edge VIPs"
             if len(group.members) in counts[side]:
                 text += " (same member count)"
-            group.candidates.append(_Candidate(best.role, CONFIDENT + 0.05, [text]))
+            role = best.role
+            if group.ports == {"tcp/443"}:
+                role, why = _external_role_of_443(group, taken)
+                text += f"; {why}"
+            taken.add(role)
+            group.candidates.append(_Candidate(role, CONFIDENT + 0.05, [text]))
         elif best.role == "edge_internal" and networks & sides["external"]:
             group.candidates.append(
                 _Candidate("edge_access", CONFIDENT, ["members in the Edge external subnet"])
             )
+
+
+def _external_role_of_443(group: _VipGroup, taken: set[EdgeRole]) -> tuple[EdgeRole, str]:
+    """Every external Edge service listens on tcp/443: a VIP with nothing else is Web
+    Conferencing unless its names say otherwise, or it is the one external role still missing
+    (an A/V VIP that lost its udp/3478 listener must stay A/V, so AV-003 can say so)."""
+    names = " ".join(vs.name for vs in group.virtuals)
+    for role in ("edge_av", "edge_access", "edge_webconf"):
+        if _ROLE_NAMES[role].search(names):
+            return role, f"tcp/443 only, names say {role.removeprefix('edge_')}"
+    missing = [r for r in EXTERNAL_ROLES if r not in taken]
+    if len(missing) == 1:
+        return missing[0], f"tcp/443 only, the one external role not found elsewhere"
+    return "edge_webconf", "tcp/443 only: Web Conferencing"
 
 
 def _member_networks(device: Device, members: Iterable[Address]) -> set[Network]:

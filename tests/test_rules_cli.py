@@ -118,7 +118,10 @@ def test_validate_reports_file_line_col() -> None:
     assert result.exit_code == 2
     prefix = rel(INVALID) + os.sep
     assert result.stdout.splitlines() == [prefix + line for line in EXPECTED_ERRORS]
-    assert result.stderr.strip() == f"{len(EXPECTED_ERRORS)} error(s) in 8 file(s)"
+    assert result.stderr.strip().startswith(
+        f"{len(EXPECTED_ERRORS)} error(s) in 8 file(s): {rel(INVALID / 'BAD-ARGS-001.yaml')}, "
+    )
+    assert result.stderr.strip().endswith(" and 5 more")
 
 
 @pytest.mark.parametrize("line", EXPECTED_ERRORS)

@@ -281,6 +281,7 @@ ltm virtual /Common/edge_av {
     destination /Common/203.0.113.7:3478
     ip-protocol udp
 }
+# lyncpolicy: ignore[LYNC-EDGE-EXT-005] from a comment
 ltm virtual /Common/edge_access {
     destination /Common/203.0.113.5:443
     ip-protocol tcp
@@ -291,16 +292,21 @@ ltm pool /Common/edge_pool {
 """
 
 
-def test_descriptions_of_model_objects_suppress() -> None:
+def test_descriptions_and_comments_of_model_objects_suppress() -> None:
     device, _ = build_device([TmshInput(parse_text(TMSH, "bigip.conf"))], "bigip1")
-    index = inline_index(Model((device,)))
-    assert sorted(index) == [("bigip1", "/Common/edge_av"), ("bigip1", "/Common/edge_pool")]
-    assert index[("bigip1", "/Common/edge_av")] == [
+    merged = inline_index(Model((device,)))
+    assert sorted(merged) == [
+        ("bigip1", "/Common/edge_access"),
+        ("bigip1", "/Common/edge_av"),
+        ("bigip1", "/Common/edge_pool"),
+    ]
+    assert merged[("bigip1", "/Common/edge_av")] == [
         InlineSuppression(("LYNC-EDGE-AV-001",), "media relay design, CAB-7", "bigip.conf", 2)
     ]
-    comment = InlineSuppression(("LYNC-EDGE-EXT-005",), "from a comment", "bigip.conf", 5)
-    merged = inline_index(Model((device,)), {("bigip1", "/Common/edge_access"): [comment]})
-    assert merged[("bigip1", "/Common/edge_access")] == [comment]
+    # A comment directly above the object: located at the object's header line.
+    assert merged[("bigip1", "/Common/edge_access")] == [
+        InlineSuppression(("LYNC-EDGE-EXT-005",), "from a comment", "bigip.conf", 7)
+    ]
     findings = [
         finding("LYNC-EDGE-AV-001", obj="/Common/edge_av", severity="error"),
         finding("LYNC-EDGE-EXT-005", obj="/Common/edge_access"),
@@ -313,7 +319,7 @@ def test_descriptions_of_model_objects_suppress() -> None:
         ("suppressed", "no reason given"),
     ]
     assert [str(d) for d in applied.diagnostics] == [
-        "bigip.conf:11: warning: inline suppression of LYNC-EDGE-EXT-006 on /Common/edge_pool "
+        "bigip.conf:12: warning: inline suppression of LYNC-EDGE-EXT-006 on /Common/edge_pool "
         "has no reason: write why after the ']' [INLINE-NO-REASON]"
     ]
 
