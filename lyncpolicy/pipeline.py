@@ -36,9 +36,18 @@ def topologies_for(model: Model, deployment: Mapping[str, Any] | None) -> dict[s
 def scan_model(
     model: Model, rules: Sequence[Rule], deployment: Mapping[str, Any] | None = None
 ) -> ScanResult:
-    """Infer the topology of every device and evaluate ``rules`` on it."""
+    """Infer the topology of every device and evaluate ``rules`` on it.
+
+    Devices are evaluated in name order, so the report does not depend on the order in which
+    the inputs were named.
+    """
+    model = in_name_order(model)
     topologies = topologies_for(model, deployment)
     return ScanResult(evaluate(model, rules, topologies=topologies), topologies)
+
+
+def in_name_order(model: Model) -> Model:
+    return Model(tuple(sorted(model.devices, key=lambda device: device.name)))
 
 
 def build_report(
@@ -53,10 +62,11 @@ def build_report(
     errors: Sequence[str] = (),
 ) -> Report:
     """The report reporters render (``findings`` after suppressions and overrides)."""
+    model = in_name_order(model)
     return Report(
         findings=tuple(findings),
         rules=tuple(rule.meta for rule in rules),
-        inputs=tuple(inputs),
+        inputs=tuple(sorted(inputs, key=lambda info: (info.device, info.path))),
         devices=tuple(device.name for device in model.devices),
         object_count=object_count,
         elapsed_seconds=time.perf_counter() - started,
