@@ -16,13 +16,26 @@ Two lexical modes exist because tmsh has two languages in one file:
 The tree types are plain slotted (not frozen) dataclasses: the reader builds hundreds of
 thousands of nodes and frozen ``__init__`` costs would dominate; the normalized model built from
 them is frozen.
+
+Speed and memory (budgets and figures: ``docs/performance.md``): most lines of a saved config
+are ``key value``, ``key {`` or ``}``. A line-oriented fast path reads those with one
+``str.split`` each, over one chunk of lines at a time; every other line goes to the general
+regex tokenizer, which is the reference behaviour (both are checked against each other in
+``tests/test_tmsh_perf_paths.py``). Statement keys and two-word values are interned (they
+repeat across thousands of objects), and word lists are exact-size. Tcl bodies that only close
+by the comment-aware fallback cost one scan to the end of the text per file, not per body
+(:class:`_TclNeverCloses`).
 """
 
 from __future__ import annotations
 
 import gc
 import re
+import sys
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from itertools import accumulate, islice
 
 from lyncpolicy.diagnostics import Diagnostic
 from lyncpolicy.errors import TmshSyntaxError
@@ -62,6 +75,8 @@ _HEADER_WORD = re.compile(r"[a-z][a-z0-9_.:-]*\Z")
 # Types TMOS itself saves several times under one name (keyed by a property inside).
 _REPEATED_BY_DESIGN = frozenset({"security protocol-inspection compliance-objects"})
 _SUPPRESS = re.compile(r"lyncpolicy:\s*ignore\[([^\]]*)\]\s*(.*)")
+# The fast path splits the text into lines one chunk of about this many characters at a time.
+_CHUNK = 1 << 16
 
 
 @dataclass(slots=True)
@@ -226,16 +241,72 @@ def _tcl_close(text: str, start: int, comment_aware: bool) -> int | None:
     return None
 
 
+class _TclNeverCloses:
+    """Answers "does the plain Tcl scan from here run to the end of the text?" in O(log n).
+
+    A Tcl body whose comment holds an unbalanced '{' never closes by Tcl's rule: the plain scan
+    runs to the end of the text before the comment-aware fallback finds the close. With many
+    such bodies that is O(bodies x size). After the first such scan (from ``start``), this
+    index records every brace token from there on (positions, running balance, suffix minima
+    of the balance); a later scan from ``p >= start`` never closes exactly when the balance
+    never drops below its level at ``p``. Positions line up because a body starts right after
+    a '{', which no ``\\.`` token can straddle.
+    """
+
+    def __init__(self, text: str, start: int) -> None:
+        self.start = start
+        positions: list[int] = []
+        balances: list[int] = []
+        balance = 0
+        for match in _TCL.finditer(text, start):
+            char = match.group()
+            if char == "{":
+                balance += 1
+            elif char == "}":
+                balance -= 1
+            else:
+                continue  # an escaped character
+            positions.append(match.start())
+            balances.append(balance)
+        self.positions = array("q", positions)
+        self.balances = array("q", balances)
+        minima = array("q", accumulate(reversed(balances), min))
+        minima.reverse()
+        self.minima = minima
+
+    def __call__(self, body_start: int) -> bool:
+        index = bisect_left(self.positions, body_start)
+        if index == len(self.positions):
+            return True
+        level = self.balances[index - 1] if index else 0
+        return self.minima[index] >= level
+
+
 class _Reader:
     """One pass over one file's text. Not reused across files.
 
-    The token loop lives in :meth:`_scan`; it returns whenever a Tcl body was skipped so the
-    tokenizer restarts after it. Its state is kept on the instance between restarts.
+    Two scanners share the reader's state (the open object, its block stack, the words of the
+    statement being read, the line number):
+
+    * :meth:`_scan` is the general tokenizer (the ``_TOKEN`` regex): quoted strings spanning
+      lines, comments, braces attached to words, Tcl bodies. It is the reference behaviour.
+    * :meth:`_scan_lines` is the fast path for the common case, a whole line that holds no
+      ``"`` and no ``#`` and whose braces stand alone between spaces: for such a line the
+      tokens of ``_TOKEN`` are exactly ``line.split()``, so the line is read with one
+      ``str.split`` and no per-token work. Of those it handles ``words...``, ``words... {``,
+      ``}`` and ``words... { items... }``, plus statements whose quoted strings all close on
+      their line (``_TOKEN.findall`` on the line). Every other line (a Tcl body's first line,
+      a string going on to the next line, a comment, an attached brace, several blocks or a
+      whole object on one line, a ``!`` or ``}`` at the top level) is handed to :meth:`_scan`,
+      which reads it, and whatever a Tcl body or a string carries over, and returns at the
+      start of the next line; the fast path resumes there. ``tests/test_tmsh_perf_paths.py``
+      checks that both give identical results.
     """
 
-    def __init__(self, text: str, path: str) -> None:
+    def __init__(self, text: str, path: str, fast: bool = True) -> None:
         self.text = text
         self.path = path
+        self.fast = fast
         self.objects: list[TmshObject] = []
         self.diagnostics: list[Diagnostic] = []
         self.partition = "Common"
@@ -250,6 +321,11 @@ class _Reader:
         self.stack: list[list[Statement]] = []
         self.words: list[str] = []
         self.word_line = 0
+        # Header words before the name (as a tuple) -> the object type, for headers already
+        # seen; one shared type string per type.
+        self.types: dict[tuple[str, ...], str] = {}
+        # Built on the first Tcl body that never closes by Tcl's rule (see the class).
+        self.tcl_never_closes: _TclNeverCloses | None = None
 
     def warn(self, code: str, message: str, line: int | None) -> None:
         self.diagnostics.append(Diagnostic("warning", code, message, self.path, line))
@@ -261,9 +337,10 @@ class _Reader:
                 path=self.path,
                 hint="pass a bigip.conf, an SCF file or a UCS archive",
             )
-        pos: int | None = 0
-        while pos is not None:
-            pos = self._scan(pos)
+        if self.fast:
+            self._scan_lines()
+        else:
+            self._scan(0)
         if self.obj is not None:
             raise self._unclosed(self.obj)
         if not self.objects and self.stray_lines:
@@ -279,8 +356,156 @@ class _Reader:
         self._report_duplicates()
         return ParseResult(self.path, self.objects, self.diagnostics, self.tmsh_version)
 
-    def _scan(self, pos: int) -> int | None:
-        """Tokenize from ``pos``; return where to restart after a Tcl body, or None at EOF."""
+    def _scan_lines(self) -> None:
+        """Read the whole text, line by line, handing unusual lines to :meth:`_scan`.
+
+        The text is split into lines one chunk (~64 KB) at a time, so no list of all lines
+        exists. ``lineno`` is the number of the line being read; ``self.line`` and
+        ``self.obj`` are synchronised only around calls to :meth:`_scan`.
+        """
+        text = self.text
+        end = len(text)
+        stack = self.stack
+        stray = self.stray_lines
+        statement = Statement
+        intern = sys.intern
+        classify = self._classify
+        open_object = self._open_object
+        finish_object = self._finish_object
+        tcl_types = TCL_OBJECT_TYPES
+        tcl_keys_by_type = TCL_KEYS_BY_TYPE
+        obj = self.obj
+        current = stack[-1] if stack else None
+        tcl_keys = None if obj is None else tcl_keys_by_type.get(obj.type)
+        pos = 0
+        lineno = 0  # the number of the line before the one at ``pos``
+        while pos < end:
+            stop = text.find("\n", pos + _CHUNK)
+            if stop < 0:
+                stop = text.rfind("\n", pos)
+                if stop < 0:
+                    break  # only an unterminated last line is left
+            lines = text[pos:stop].split("\n")
+            first = lineno  # lines[i] is line first + i + 1
+            known_index, known_offset = 0, pos  # where lines[known_index] starts in the text
+            pos = stop + 1  # where the next chunk starts, unless _scan reads past it
+            it = iter(lines)
+            for line in it:
+                lineno += 1
+                parts = line.split()
+                if not parts:
+                    continue
+                last = parts[-1]
+                if last == "}" and len(parts) == 1:
+                    # A line holding just '}'.
+                    if current is not None:
+                        stack.pop()
+                        if stack:
+                            current = stack[-1]
+                            continue
+                        assert obj is not None
+                        obj.end_line = lineno
+                        finish_object(obj)
+                        obj = current = tcl_keys = None
+                        continue
+                elif '"' not in line and "#" not in line:
+                    if last == "{":
+                        if line.count("{") == 1 and "}" not in line:
+                            # `words... {`: a block (or an object) opens.
+                            parts[0] = intern(parts[0])
+                            words = parts[:-1]
+                            if current is None:
+                                kind = classify(words)
+                                if kind is None or kind[0] not in tcl_types:
+                                    obj = open_object(kind, words, lineno)
+                                    current = obj.body
+                                    stack.append(current)
+                                    tcl_keys = tcl_keys_by_type.get(obj.type)
+                                    continue
+                            elif tcl_keys is None or not words or words[0] not in tcl_keys:
+                                block: list[Statement] = []
+                                current.append(statement(words, lineno, block))
+                                stack.append(block)
+                                current = block
+                                continue
+                    elif last == "}":
+                        if (
+                            current is not None
+                            and tcl_keys is None
+                            and line.count("{") == 1
+                            and line.count("}") == 1
+                            and "{" in parts
+                        ):
+                            # `words... { items... }`: a block opened and closed on the line.
+                            brace = parts.index("{")
+                            items = parts[brace + 1 : -1]
+                            if brace:
+                                parts[0] = intern(parts[0])
+                            current.append(
+                                statement(
+                                    parts[:brace],
+                                    lineno,
+                                    [statement(items, lineno)] if items else [],
+                                )
+                            )
+                            continue
+                    elif "{" not in line and "}" not in line:
+                        # `words...`: a statement (exact-size word lists; the key and the
+                        # value of two-word statements interned: they repeat a lot).
+                        if current is not None:
+                            if len(parts) == 2:
+                                words = [intern(parts[0]), intern(last)]
+                            elif len(parts) == 1:
+                                words = [intern(last)]
+                            else:
+                                parts[0] = intern(parts[0])
+                                words = parts[:]
+                            current.append(statement(words, lineno))
+                            continue
+                        if not parts[0].startswith("!"):
+                            stray.append(lineno)
+                            continue
+                elif (
+                    current is not None
+                    and "#" not in line
+                    and "{" not in line
+                    and "}" not in line
+                    and '"' not in (tokens := _TOKEN.findall(line))
+                ):
+                    # A statement with quoted strings, all closed on this line (a lone '"'
+                    # token opens a string that goes on, or never ends: _scan decides).
+                    current.append(
+                        statement([_unquote(t) if t[0] == '"' else t for t in tokens], lineno)
+                    )
+                    continue
+                # Anything else: the general tokenizer reads this line (and the lines a
+                # quoted string or a Tcl body carries it over) and stops at a line start.
+                index = lineno - first - 1
+                offset = known_offset + sum(map(len, lines[known_index:index]))
+                offset += index - known_index
+                self.line, self.obj = lineno, obj
+                resume = self._scan(offset, line_mode=True)
+                if resume is None:
+                    return
+                obj = self.obj
+                current = stack[-1] if stack else None
+                tcl_keys = None if obj is None else tcl_keys_by_type.get(obj.type)
+                lineno = self.line - 1
+                if resume > stop:
+                    pos = resume
+                    break
+                known_index, known_offset = lineno - first, resume
+                skip = known_index - index - 1
+                if skip:
+                    next(islice(it, skip, skip), None)
+        self.line, self.obj = lineno + 1, obj
+        if pos < end:
+            self._scan(pos)
+
+    def _scan(self, pos: int, line_mode: bool = False) -> int | None:
+        """Tokenize from ``pos`` to the end of the text, or, in ``line_mode``, only up to the
+        end of the current line: then return the offset of the next line's start. Return
+        None at the end of the text or of its tmsh part."""
         text = self.text
         line = self.line
         words = self.words
@@ -288,98 +513,104 @@ class _Reader:
         obj = self.obj
         stack = self.stack
         current = stack[-1] if stack else None
-        for match in _TOKEN.finditer(text, pos):
-            tok = match.group()
-            first = tok[0]
-            if first == "\n":
-                if words:
-                    if current is not None:
-                        current.append(Statement(words, word_line))
-                    elif words[0].startswith("!"):
-                        self._skip_non_tmsh(word_line)
-                        self.words = []
-                        return None
-                    else:
-                        self.stray_lines.append(word_line)
-                    words = []
-                line += 1
-            elif first == "{":
-                if current is None:
-                    obj = self._start_object(words, word_line if words else line)
-                    words = []
-                    self.obj = obj
-                    if obj.type in TCL_OBJECT_TYPES:
-                        close = self._find_tcl_close(obj.line, match.end())
-                        obj.raw = text[match.end() : close]
-                        line += obj.raw.count("\n")
-                        obj.end_line = line
-                        self._finish_object(obj)
-                        self.obj = None
+        while True:
+            for match in _TOKEN.finditer(text, pos):
+                tok = match.group()
+                first = tok[0]
+                if first == "\n":
+                    if words:
+                        if current is not None:
+                            current.append(Statement(words, word_line))
+                        elif words[0].startswith("!"):
+                            self._skip_non_tmsh(word_line)
+                            self.line, self.words, self.word_line = line, [], word_line
+                            return None
+                        else:
+                            self.stray_lines.append(word_line)
+                        words = []
+                    line += 1
+                    if line_mode:
                         self.line, self.words, self.word_line = line, words, word_line
-                        return close + 1
-                    stack.append(obj.body)
-                    current = obj.body
-                    continue
-                stmt = Statement(words, word_line if words else line, [])
-                words = []
-                current.append(stmt)
-                assert obj is not None
-                tcl_keys = TCL_KEYS_BY_TYPE.get(obj.type)
-                if tcl_keys is not None and stmt.words and stmt.words[0] in tcl_keys:
-                    close = self._find_tcl_close(stmt.line, match.end())
-                    stmt.raw = text[match.end() : close]
-                    stmt.block = None
-                    line += stmt.raw.count("\n")
-                    self.line, self.words, self.word_line = line, words, word_line
-                    return close + 1
-                assert stmt.block is not None
-                stack.append(stmt.block)
-                current = stmt.block
-            elif first == "}":
-                if current is None:
-                    raise TmshSyntaxError(
-                        "unbalanced braces: '}' without a matching '{'",
-                        path=self.path,
-                        line=line,
-                        hint="an object above this line was closed twice or never opened",
-                    )
-                if words:
-                    current.append(Statement(words, word_line))
+                        return match.end()
+                elif first == "{":
+                    if current is None:
+                        obj = self._start_object(words, word_line if words else line)
+                        words = []
+                        self.obj = obj
+                        if obj.type in TCL_OBJECT_TYPES:
+                            close = self._find_tcl_close(obj.line, match.end())
+                            obj.raw = text[match.end() : close]
+                            line += obj.raw.count("\n")
+                            obj.end_line = line
+                            self._finish_object(obj)
+                            obj = self.obj = None
+                            pos = close + 1
+                            break  # restart the tokenizer after the Tcl body
+                        stack.append(obj.body)
+                        current = obj.body
+                        continue
+                    stmt = Statement(words, word_line if words else line, [])
                     words = []
-                stack.pop()
-                if stack:
-                    current = stack[-1]
-                else:
+                    current.append(stmt)
                     assert obj is not None
-                    obj.end_line = line
-                    self._finish_object(obj)
-                    obj = self.obj = None
-                    current = None
-            elif first == "#" or (first in " \t"):
-                if current is None and not words:
-                    comment = tok.strip()
-                    if comment.startswith("#TMSH-VERSION:"):
-                        self.tmsh_version = comment.split(":", 1)[1].strip()
-                    else:
-                        self.comments.append(comment)
-                # Comment lines inside bodies carry no configuration.
-            else:
-                if first == '"':
-                    if len(tok) == 1 or tok[-1] != '"':
+                    tcl_keys = TCL_KEYS_BY_TYPE.get(obj.type)
+                    if tcl_keys is not None and stmt.words and stmt.words[0] in tcl_keys:
+                        close = self._find_tcl_close(stmt.line, match.end())
+                        stmt.raw = text[match.end() : close]
+                        stmt.block = None
+                        line += stmt.raw.count("\n")
+                        pos = close + 1
+                        break  # restart the tokenizer after the Tcl body
+                    assert stmt.block is not None
+                    stack.append(stmt.block)
+                    current = stmt.block
+                elif first == "}":
+                    if current is None:
                         raise TmshSyntaxError(
-                            "unterminated quoted string",
+                            "unbalanced braces: '}' without a matching '{'",
                             path=self.path,
                             line=line,
-                            hint="a '\"' opens a string that is never closed",
+                            hint="an object above this line was closed twice or never opened",
                         )
+                    if words:
+                        current.append(Statement(words, word_line))
+                        words = []
+                    stack.pop()
+                    if stack:
+                        current = stack[-1]
+                    else:
+                        assert obj is not None
+                        obj.end_line = line
+                        self._finish_object(obj)
+                        obj = self.obj = None
+                        current = None
+                elif first == "#" or (first in " \t"):
+                    if current is None and not words:
+                        comment = tok.strip()
+                        if comment.startswith("#TMSH-VERSION:"):
+                            self.tmsh_version = comment.split(":", 1)[1].strip()
+                        else:
+                            self.comments.append(comment)
+                    # Comment lines inside bodies carry no configuration.
+                else:
+                    if first == '"':
+                        if len(tok) == 1 or tok[-1] != '"':
+                            raise TmshSyntaxError(
+                                "unterminated quoted string",
+                                path=self.path,
+                                line=line,
+                                hint="a '\"' opens a string that is never closed",
+                            )
+                        if not words:
+                            word_line = line
+                        line += tok.count("\n")
+                        words.append(_unquote(tok))
+                        continue
                     if not words:
                         word_line = line
-                    line += tok.count("\n")
-                    words.append(_unquote(tok))
-                    continue
-                if not words:
-                    word_line = line
-                words.append(tok)
+                    words.append(tok)
+            else:
+                break  # end of the text
         self.line, self.words, self.word_line = line, words, word_line
         if words and current is None:
             self.stray_lines.append(word_line)
@@ -394,29 +625,35 @@ class _Reader:
             line,
         )
 
+    def _classify(self, header: list[str]) -> tuple[str, str | None] | None:
+        """The object type and name a header spells, or None when it is not an object."""
+        if len(header) >= 3 and header[-1] != "global-settings":
+            key = tuple(header[:-1])
+            known = self.types.get(key)
+            if known is not None:
+                return known, header[-1]
+            kind = _classify_header(header)
+            if kind is not None and kind[0] != "gtm topology":
+                self.types[key] = kind[0]
+            return kind
+        return _classify_header(header)
+
     def _start_object(self, header: list[str], line: int) -> TmshObject:
+        return self._open_object(self._classify(header), header, line)
+
+    def _open_object(
+        self, kind: tuple[str, str | None] | None, header: list[str], line: int
+    ) -> TmshObject:
         comments, self.comments = self.comments, []
-        obj: TmshObject | None = None
-        if header and all(_HEADER_WORD.match(w) for w in header[:2]):
-            if header[0] == "gtm" and len(header) > 2 and header[1] == "topology":
-                name = " ".join(header[2:])
-                obj = TmshObject("gtm topology", name, self.partition, self.path, line)
-            elif len(header) <= 2 or header[-1] == "global-settings":
-                # `ltm persistence global-settings { }` is a singleton, not a named object.
-                obj = TmshObject(" ".join(header), None, self.partition, self.path, line)
-            elif all(_HEADER_WORD.match(w) for w in header[:-1]):
-                type_ = " ".join(header[:-1])
-                obj = TmshObject(type_, header[-1], self.partition, self.path, line)
-        if obj is None:
+        if kind is None:
             # A block that is not an object (prose, a stray '{'): read it to stay in sync,
-            # then drop it.
+            # then drop it (with the comments above it).
             self.stray_lines.append(line)
             self.discard = True
             return TmshObject("", None, self.partition, self.path, line)
         self.discard = False
         # Comments directly above an object belong to it (inline suppressions live there).
-        obj.comments = comments
-        return obj
+        return TmshObject(kind[0], kind[1], self.partition, self.path, line, 0, [], None, comments)
 
     def _finish_object(self, obj: TmshObject) -> None:
         if self.discard:
@@ -429,7 +666,12 @@ class _Reader:
                     self.partition = stmt.values[0].strip("/")
 
     def _find_tcl_close(self, line: int, body_start: int) -> int:
-        close = _tcl_close(self.text, body_start, comment_aware=False)
+        never_closes = self.tcl_never_closes
+        close = None
+        if never_closes is None or body_start < never_closes.start or not never_closes(body_start):
+            close = _tcl_close(self.text, body_start, comment_aware=False)
+            if close is None and never_closes is None:
+                self.tcl_never_closes = _TclNeverCloses(self.text, body_start)
         if close is None:
             close = _tcl_close(self.text, body_start, comment_aware=True)
             if close is None:
@@ -457,32 +699,58 @@ class _Reader:
         )
 
     def _report_duplicates(self) -> None:
-        seen: dict[tuple[str, str | None], int] = {}
+        # Keyed by type, then full path: no tuple per object (this runs when the whole tree
+        # is built, at the parse's memory peak).
+        seen: dict[str, dict[str | None, int]] = {}
         for obj in self.objects:
-            key = (obj.type, obj.full_path)
-            if key in seen and obj.type not in _REPEATED_BY_DESIGN:
-                label = f"{obj.type} {obj.full_path}" if obj.name else obj.type
+            type_, name = obj.type, obj.name
+            if name is not None and not name.startswith("/") and type_ != "gtm topology":
+                name = f"/{obj.partition}/{name}"  # obj.full_path, inlined
+            lines = seen.get(type_)
+            if lines is None:
+                lines = seen[type_] = {}
+            first = lines.get(name)
+            if first is not None and type_ not in _REPEATED_BY_DESIGN:
+                label = f"{type_} {name}" if obj.name else type_
                 self.warn(
                     "TMSH-DUPLICATE",
-                    f"duplicate object '{label}' (first defined at line {seen[key]}); "
-                    "both are kept",
+                    f"duplicate object '{label}' (first defined at line {first}); both are kept",
                     obj.line,
                 )
             else:
-                seen[key] = obj.line
+                lines[name] = obj.line
 
 
-def parse_text(text: str, path: str = "<string>") -> ParseResult:
-    """Read tmsh configuration text. Raises :class:`TmshSyntaxError` on unreadable input."""
+def _classify_header(header: list[str]) -> tuple[str, str | None] | None:
+    """``(type, name)`` of an object header (``name`` None for singletons), or None when the
+    words do not form an object header."""
+    if header and all(_HEADER_WORD.match(w) for w in header[:2]):
+        if header[0] == "gtm" and len(header) > 2 and header[1] == "topology":
+            return "gtm topology", " ".join(header[2:])
+        if len(header) <= 2 or header[-1] == "global-settings":
+            # `ltm persistence global-settings { }` is a singleton, not a named object.
+            return " ".join(header), None
+        if all(_HEADER_WORD.match(w) for w in header[:-1]):
+            return " ".join(header[:-1]), header[-1]
+    return None
+
+
+def _parse_text(text: str, path: str, fast: bool) -> ParseResult:
+    """``parse_text``; ``fast=False`` reads every line with the general tokenizer (tests)."""
     # The reader allocates many small containers that never form cycles; pausing the cyclic
     # collector during the pass halves its time on large files.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _Reader(text.removeprefix("\ufeff"), path).read()
+        return _Reader(text.removeprefix("\ufeff"), path, fast).read()
     finally:
         if paused:
             gc.enable()
+
+
+def parse_text(text: str, path: str = "<string>") -> ParseResult:
+    """Read tmsh configuration text. Raises :class:`TmshSyntaxError` on unreadable input."""
+    return _parse_text(text, path, fast=True)
 
 
 def parse_file(path: str) -> ParseResult:
@@ -494,5 +762,8 @@ def parse_file(path: str) -> ParseResult:
         raise TmshSyntaxError(
             f"cannot read file: {exc.strerror or exc}", path=path, hint="check the path"
         ) from None
-    # utf-8-sig drops the byte-order mark Windows editors put in front of saved files.
-    return parse_text(data.decode("utf-8-sig", errors="replace"), path)
+    # utf-8-sig drops the byte-order mark Windows editors put in front of saved files. The
+    # bytes are released before the parse: only the decoded text is held while reading it.
+    text = data.decode("utf-8-sig", errors="replace")
+    del data
+    return parse_text(text, path)

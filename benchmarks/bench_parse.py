@@ -3,22 +3,25 @@
 One invocation generates the synthetic configs (``generate_config.py``) into a temporary
 directory and measures, on this machine and in this run:
 
-* best-of-N in-process wall time of ``lyncpolicy.adapters.tmsh.parse_text`` on the scale-1
-  config (~3.7 MB, ~12,600 objects);
-* peak RSS of a fresh interpreter that reads and parses that file;
+* the in-process wall time of ``lyncpolicy.adapters.tmsh.parse_text`` on the scale-1 config
+  (~3.7 MB, ~12,600 objects) and of the peer parser ``tmconfpy`` on the same text, in
+  alternating runs: medians, and the median of the per-run speed ratios;
+* the peak memory of a parse: a fresh interpreter calls ``parse_file`` on that file and reports
+  its resident-size high-water mark during the call minus its size before it (and, in a second
+  child, the tracemalloc peak of the same call); tmconfpy the same way;
 * wall time, interpreter start included, of ``lyncpolicy --version`` and of
   ``lyncpolicy parse <50 KB config> --format json``;
-* best-of-N in-process wall time of the peer parser ``tmconfpy`` on the same file;
 * baselines (``text.count("{")`` over the file, reading the file, starting a bare interpreter)
   so that every time is also given as a multiple of a baseline measured in the same run.
 
 It prints a Markdown report with PASS/FAIL against the budgets and always exits 0 once the
 parser could be imported (it reports; it does not assert). ``--stand-in`` swaps in a trivial
 brace-counting splitter so the harness itself can be exercised without the real parser.
+``benchmarks/README.md`` explains every row and the memory method.
 
 Usage::
 
-    python benchmarks/bench_parse.py [--repeat 5] [--markdown report.md] [--workdir DIR]
+    python benchmarks/bench_parse.py [--repeat 7] [--markdown report.md] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import os
 import platform
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -98,6 +102,16 @@ def stand_in_parse_text(text: str, path: str) -> StandInResult:
 # ---------------------------------------------------------------------------------------------
 # Measurement helpers.
 # ---------------------------------------------------------------------------------------------
+def time_once(fn: Callable[[], object]) -> float:
+    """Wall time of one call (GC enabled, collected before the call)."""
+    gc.collect()
+    start = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - start
+    del result
+    return elapsed
+
+
 def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, object]:
     """Best wall time of ``repeat`` calls (GC enabled, collected before each call) and the last
     result."""
@@ -135,69 +149,126 @@ def time_command(cmd: Sequence[str], repeat: int) -> CliTiming:
     return CliTiming(best, 0)
 
 
-# The child reads its own memory from /proc/self/status: VmRSS (imports done, text loaded) just
-# before the parse, VmHWM (the high-water mark) after it. getrusage(RUSAGE_SELF / CHILDREN)
-# .ru_maxrss is NOT used on Linux: a child that was forked/vforked and then exec'ed starts with
-# ru_maxrss = the parent's high-water mark at fork time, so it reports the benchmark's own size.
-# argv: file path, parser mode, benchmarks directory.
+# Peak memory of a parse, measured by a fresh child process on itself. The measured call reads
+# the file and parses it (``parse_file(path)``; tmconfpy: ``Parser(path, is_filepath=True)``),
+# so the bytes read, the decoded text, every transient and the result all count.
+# * RSS: the child records VmRSS just before the call, resets its high-water mark
+#   (``echo 5 > /proc/self/clear_refs``, Linux >= 4.0), calls, then reads VmHWM: the peak
+#   resident size during the call. Peak minus before = what the parse needed. VmHWM before the
+#   reset is kept too, for the whole-process peak.
+# * tracemalloc (a second child, ``tracing`` = 1): the peak of Python allocations during the
+#   same call; independent of the allocator, a cross-check of the RSS figure.
+# getrusage(...).ru_maxrss is NOT used on Linux: a child that was forked/vforked and then
+# exec'ed starts with ru_maxrss = the parent's high-water mark, so it reports the benchmark's
+# own size. It is only the fallback where /proc is missing (then only a whole-process figure).
+# argv: file path, parser mode, benchmarks directory, tracing (0 or 1).
 _MEMORY_CHILD = r"""
-import json, resource, sys
-path, mode, bench_dir = sys.argv[1:4]
+import gc, json, resource, sys
+path, mode, bench_dir, tracing = sys.argv[1:5]
 if mode == "lyncpolicy":
-    from lyncpolicy.adapters.tmsh import parse_text
-    parse = lambda text: parse_text(text, path)
+    from lyncpolicy.adapters.tmsh import parse_file
+    call = lambda: parse_file(path)
 elif mode == "stand-in":
     sys.path.insert(0, bench_dir)
     from bench_parse import stand_in_parse_text
-    parse = lambda text: stand_in_parse_text(text, path)
+    def call():
+        with open(path, encoding="utf-8") as handle:
+            return stand_in_parse_text(handle.read(), path)
 else:
     import logging
     from tmconfpy import Parser
     logging.disable(logging.WARNING)
-    parse = lambda text: Parser(text)
-with open(path, encoding="utf-8") as handle:
-    text = handle.read()
+    call = lambda: Parser(path, is_filepath=True)
 def status_kib(field):
     try:
         with open("/proc/self/status") as status:
             for line in status:
                 if line.startswith(field + ":"):
-                    return int(line.split()[1]), "/proc/self/status " + field
+                    return int(line.split()[1])
     except OSError:
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "ru_maxrss"
-before, _ = status_kib("VmRSS")
-result = parse(text)
-peak, source = status_kib("VmHWM")
-print(json.dumps({"before_kib": before, "peak_kib": peak, "source": source}))
+    return None
+gc.collect()
+hwm_before = status_kib("VmHWM")
+before = status_kib("VmRSS")
+reset = False
+try:
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")
+    reset = True
+except OSError:
+    pass
+if tracing == "1":
+    import tracemalloc
+    tracemalloc.start()
+result = call()
+traced = tracemalloc.get_traced_memory()[1] if tracing == "1" else None
+peak = status_kib("VmHWM")
+source = "/proc/self/status VmRSS/VmHWM" + (" + clear_refs" if reset else "")
+if peak is None:
+    peak, source = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "ru_maxrss"
+print(json.dumps({"before_kib": before, "peak_kib": peak, "hwm_before_kib": hwm_before,
+                  "reset": reset, "traced_bytes": traced, "source": source}))
 """
 
 
 @dataclass(slots=True)
 class MemoryResult:
-    peak_bytes: int | None = None
-    before_bytes: int | None = None
+    """Memory of one ``read the file + parse it`` call in a fresh process."""
+
+    before_bytes: int | None = None  # RSS just before the call (interpreter + imports)
+    peak_bytes: int | None = None  # RSS high-water mark during the call
+    process_peak_bytes: int | None = None  # high-water mark of the whole process
+    reset: bool = False  # the high-water mark was reset before the call
+    traced_bytes: int | None = None  # tracemalloc peak during the call (tracing child)
     error: str = ""
     source: str = ""
 
     @property
-    def increment_bytes(self) -> int | None:
+    def parse_bytes(self) -> int | None:
+        """Peak memory of the parse: high-water mark during the call minus RSS before it.
+
+        Without the reset (no clear_refs) the high-water mark may predate the call: then this
+        is an upper bound."""
         if self.peak_bytes is None or self.before_bytes is None:
             return None
         return max(0, self.peak_bytes - self.before_bytes)
 
 
-def measure_memory(path: Path, mode: str) -> MemoryResult:
+def _memory_child(path: Path, mode: str, tracing: bool) -> dict[str, Any] | str:
     proc = subprocess.run(
-        [sys.executable, "-c", _MEMORY_CHILD, str(path), mode, str(BENCH_DIR)],
+        [sys.executable, "-c", _MEMORY_CHILD, str(path), mode, str(BENCH_DIR), str(int(tracing))],
         stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines()
-        return MemoryResult(error=lines[-1] if lines else f"exit {proc.returncode}")
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
-    # Both /proc/self/status and ru_maxrss count KiB on Linux.
-    return MemoryResult(data["peak_kib"] * 1024, data["before_kib"] * 1024, "", data["source"])
+        return lines[-1] if lines else f"exit {proc.returncode}"
+    data: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return data
+
+
+def measure_memory(path: Path, mode: str) -> MemoryResult:
+    """RSS figures from one untraced child, the tracemalloc peak from a second one."""
+    data = _memory_child(path, mode, tracing=False)
+    if isinstance(data, str):
+        return MemoryResult(error=data)
+
+    def kib(key: str) -> int | None:
+        value = data.get(key)
+        return None if value is None else int(value) * 1024  # /proc and ru_maxrss count KiB
+
+    peak, hwm_before = kib("peak_kib"), kib("hwm_before_kib")
+    result = MemoryResult(
+        before_bytes=kib("before_kib"),
+        peak_bytes=peak,
+        process_peak_bytes=max(x for x in (peak, hwm_before, 0) if x is not None),
+        reset=bool(data.get("reset")),
+        source=str(data.get("source", "")),
+    )
+    traced = _memory_child(path, mode, tracing=True)
+    if isinstance(traced, dict) and traced.get("traced_bytes") is not None:
+        result.traced_bytes = int(traced["traced_bytes"])
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,19 +438,18 @@ def run(args: argparse.Namespace) -> str:
         t_count, _ = best_of(base_reps, lambda: text.count("{"))
         t_python = time_command([sys.executable, "-c", "pass"], args.cli_repeat).best_s
 
-        # Our parser, in-process.
-        print(f"timing {parser_label} ...", file=sys.stderr)
-        t_ours, ours_result = best_of(args.repeat, lambda: parse(text, str(big)))
-        ours_objects, ours_diags = count_result(ours_result)
-        del ours_result
+        # Our parser and the peer parser, in-process, on the same text. The runs alternate
+        # (ours, tmconfpy, tmconfpy, ours, ...) so that a load change on the machine hits both;
+        # the speed ratio is the median of the per-run ratios.
         small_str = small.read_text(encoding="utf-8")
         t_ours_small, _ = best_of(args.repeat, lambda: parse(small_str, str(small)))
-
-        # Peer parser, in-process.
-        t_tmc: float | None = None
+        print(f"warming up {parser_label} ...", file=sys.stderr)
+        ours_objects, ours_diags = count_result(parse(text, str(big)))
+        tmc_parse: Callable[[], object] | None = None
         tmc_objects: int | None = None
         tmc_note = ""
         tmc_version = package_version("tmconfpy")
+        tmc_warnings: list[str] = []
         if args.skip_tmconfpy:
             tmc_note = "skipped (--skip-tmconfpy)"
         else:
@@ -390,25 +460,35 @@ def run(args: argparse.Namespace) -> str:
             except ImportError as exc:
                 tmc_note = f"not importable ({exc}); `pip install -e '.[bench]'`"
             else:
-                warnings: list[str] = []
 
                 class _Collect(logging.Handler):
                     def emit(self, record: logging.LogRecord) -> None:
-                        warnings.append(record.getMessage())
+                        tmc_warnings.append(record.getMessage())
 
                 tmc_log = logging.getLogger("tmconfpy.parser")
                 tmc_log.addHandler(_Collect())
                 tmc_log.propagate = False
-                print(f"timing tmconfpy {tmc_version} ...", file=sys.stderr)
+                print(f"warming up tmconfpy {tmc_version} ...", file=sys.stderr)
                 try:
-                    t_tmc, tmc_result = best_of(args.repeat, lambda: Parser(text))
-                    tmc_objects = len(cast(Any, tmc_result).dict)
-                    del tmc_result
+                    tmc_objects = len(cast(Any, Parser(text)).dict)
+                    tmc_parse = lambda: Parser(text)  # noqa: E731
                 except Exception as exc:
                     tmc_note = f"raised {type(exc).__name__}: {exc}"
-                if warnings:
-                    tmc_note += f" {len(warnings) // args.repeat} warnings/run, first: "
-                    tmc_note += warnings[0][:120].replace("|", "\\|")
+                if tmc_warnings:
+                    tmc_note += f" {len(tmc_warnings)} warnings/run, first: "
+                    tmc_note += tmc_warnings[0][:120].replace("|", "\\|")
+        print(f"timing {args.repeat} interleaved runs ...", file=sys.stderr)
+        ours_times: list[float] = []
+        tmc_times: list[float] = []
+        for i in range(args.repeat):
+            if tmc_parse is not None and i % 2:
+                tmc_times.append(time_once(tmc_parse))
+            ours_times.append(time_once(lambda: parse(text, str(big))))
+            if tmc_parse is not None and not i % 2:
+                tmc_times.append(time_once(tmc_parse))
+        t_ours = statistics.median(ours_times)
+        t_tmc = statistics.median(tmc_times) if tmc_times else None
+        ratios = [tmc / ours for tmc, ours in zip(tmc_times, ours_times, strict=False)]
 
         # Memory, in fresh processes.
         print("measuring peak memory ...", file=sys.stderr)
@@ -429,43 +509,60 @@ def run(args: argparse.Namespace) -> str:
     def vs(t: float | None) -> str:
         return fmt_x(ratio(t, t_count))
 
-    speedup = ratio(t_tmc, t_ours)
+    speedup = statistics.median(ratios) if ratios else None
+    spread = f" (runs: {min(ratios):.1f}-{max(ratios):.1f}x)" if ratios else ""
+    n_runs = f"median of {args.repeat} interleaved runs"
     rows: list[Row] = [
         Row('baseline: `text.count("{")` over the scale-1 text', fmt_s(t_count), "1.0x",
             "", "baseline"),
         Row("baseline: read the scale-1 file (`Path.read_text`)", fmt_s(t_read), vs(t_read)),
         Row("baseline: start a bare interpreter (`python -c pass`)", fmt_s(t_python),
             vs(t_python)),
-        Row(f"**parse_text, scale-1** (in-process, best of {args.repeat})", fmt_s(t_ours),
+        Row(f"**parse_text, scale-1** (in-process, {n_runs})",
+            f"{fmt_s(t_ours)} (best {fmt_s(min(ours_times))})",
             vs(t_ours), f"<= {BUDGET_PARSE_S} s", verdict(t_ours <= BUDGET_PARSE_S)),
-        Row(f"parse_text, {small_bytes / 1000:.0f} KB config (in-process)", fmt_s(t_ours_small),
-            vs(t_ours_small)),
-        Row(f"tmconfpy {tmc_version} `Parser(text)`, scale-1 (best of {args.repeat})",
-            fmt_s(t_tmc) if t_tmc is not None else "n/a (see note)", vs(t_tmc)),
-        Row("**tmconfpy time / our time**", fmt_x(speedup), "",
-            f">= {BUDGET_TMCONFPY_RATIO:g}x",
+        Row(f"parse_text, {small_bytes / 1000:.0f} KB config (in-process, best of "
+            f"{args.repeat})", fmt_s(t_ours_small), vs(t_ours_small)),
+        Row(f"tmconfpy {tmc_version} `Parser(text)`, scale-1 ({n_runs})",
+            f"{fmt_s(t_tmc)} (best {fmt_s(min(tmc_times))})" if t_tmc is not None
+            else "n/a (see note)", vs(t_tmc)),
+        Row("**tmconfpy time / our time** (median of the per-run ratios)",
+            fmt_x(speedup) + spread, "", f">= {BUDGET_TMCONFPY_RATIO:g}x",
             verdict(None if speedup is None else speedup >= BUDGET_TMCONFPY_RATIO)),
     ]  # fmt: skip
-    if mem.peak_bytes is not None:
-        peak_x = mem.peak_bytes / file_bytes
-        inc = mem.increment_bytes or 0
+
+    def mem_x(nbytes: int | None) -> str:
+        return "n/a" if nbytes is None else f"{fmt_mb(nbytes)} = {nbytes / file_bytes:.1f}x file"
+
+    parse_bytes = mem.parse_bytes
+    call = "stand-in" if args.stand_in else "`parse_file(path)`"
+    if parse_bytes is not None:
+        bound = "" if mem.reset else " (upper bound: high-water mark not reset)"
         rows += [
-            Row("**peak RSS**, fresh process: interpreter + import + text + parse",
-                f"{fmt_mb(mem.peak_bytes)} = {peak_x:.1f}x file", "",
+            Row(f"**peak memory of a parse**: fresh process, {call} (read + decode + parse); "
+                "RSS high-water mark during the call - RSS before it",
+                mem_x(parse_bytes) + bound, "",
                 f"<= {BUDGET_PEAK_RSS_X_FILE:g}x file ({fmt_mb(int(file_bytes * 10))})",
-                verdict(peak_x <= BUDGET_PEAK_RSS_X_FILE)),
-            Row("... RSS before the parse (interpreter + import + text)",
-                f"{fmt_mb(mem.before_bytes)} = {(mem.before_bytes or 0) / file_bytes:.1f}x file"),
-            Row("... growth during the parse (peak - before)",
-                f"{fmt_mb(inc)} = {inc / file_bytes:.1f}x file"),
+                verdict(parse_bytes <= BUDGET_PEAK_RSS_X_FILE * file_bytes)),
+            Row("... same call, peak of Python allocations (tracemalloc, separate run)",
+                mem_x(mem.traced_bytes)),
+            Row("... RSS before the call (interpreter + imports, no input yet)",
+                mem_x(mem.before_bytes)),
+            Row("... whole-process high-water mark (interpreter + imports + parse)",
+                mem_x(mem.process_peak_bytes)),
         ]  # fmt: skip
     else:
-        rows.append(Row("**peak RSS**, fresh process", f"error: {mem.error}", "",
-                        f"<= {BUDGET_PEAK_RSS_X_FILE:g}x file", "**ERROR**"))  # fmt: skip
-    if mem_tmc.peak_bytes is not None:
-        rows.append(Row(f"peak RSS, fresh process, tmconfpy {tmc_version}",
-                        f"{fmt_mb(mem_tmc.peak_bytes)} = "
-                        f"{mem_tmc.peak_bytes / file_bytes:.1f}x file"))  # fmt: skip
+        rows.append(Row("**peak memory of a parse**, fresh process",
+                        f"error: {mem.error}" if mem.error else
+                        f"whole process only ({mem.source}): {mem_x(mem.process_peak_bytes)}",
+                        "", f"<= {BUDGET_PEAK_RSS_X_FILE:g}x file", "**ERROR**"))  # fmt: skip
+    if mem_tmc.parse_bytes is not None:
+        rows += [
+            Row(f"peak memory of a parse, tmconfpy {tmc_version} `Parser(path, "
+                "is_filepath=True)`, same method", mem_x(mem_tmc.parse_bytes)),
+            Row("... tracemalloc peak / whole-process high-water mark",
+                f"{mem_x(mem_tmc.traced_bytes)} / {mem_x(mem_tmc.process_peak_bytes)}"),
+        ]  # fmt: skip
     cli_text = " ".join(shlex.quote(c) for c in cli)
     for label, timing, budget in (
         (f"`{cli_text} --version` wall (best of {args.cli_repeat})", t_version,
@@ -497,8 +594,8 @@ def run(args: argparse.Namespace) -> str:
         f"{file_bytes:,} bytes ({file_bytes / 1e6:.2f} MB), {gen_objects:,} top-level objects; "
         f"small {small_bytes:,} bytes, {small_objects:,} objects",
         '- `x baseline` = time / the `text.count("{")` time measured in this run; MB = 10^6 '
-        "bytes; memory = VmRSS/VmHWM of a fresh child "
-        f"process, read by the child itself ({mem.source or 'n/a'})",
+        "bytes; memory = measured by a fresh child process on itself "
+        f"({mem.source or 'n/a'}; see benchmarks/README.md)",
         "- tmconfpy objects = number of top-level keys of `Parser(text).dict` (one key per "
         "`<module> <type> <name>` statement; same-named statements would merge)",
         "",
@@ -514,7 +611,12 @@ def run(args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=5, help="best-of-N for in-process timings")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=7,
+        help="runs of each in-process timing (median; best-of for the small file)",
+    )
     parser.add_argument("--cli-repeat", type=int, default=5, help="best-of-N for CLI timings")
     parser.add_argument("--scale", type=int, default=1, help="scale of the large config")
     parser.add_argument("--small-bytes", type=int, default=50_000,
