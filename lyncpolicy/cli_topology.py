@@ -252,7 +252,15 @@ def init(paths: tuple[str, ...], output: str, force: bool) -> None:
       lyncpolicy init examples/clean/
       lyncpolicy init backup.ucs -o - | less
     """
-    text = render_init(_load(paths, None, None))
+    pairs = _load(paths, None, None)
+    found = [device.name for device, topology in pairs if topology.found]
+    if len(found) > 1:
+        raise click.UsageError(
+            f"init writes one deployment section, and {len(found)} devices have an Edge "
+            f"deployment ({', '.join(found)}): run init once per device or site, and scan "
+            "each with its own configuration file"
+        )
+    text = render_init(pairs)
     if output == "-":
         click.echo(text, nl=False)
         return

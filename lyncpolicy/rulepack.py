@@ -400,7 +400,10 @@ def _read_yaml(text: str, file: str) -> tuple[yaml.Node, Any]:
             file, line, column,
             f"invalid YAML: control character U+{ord(control.group()):04X} (is this a text file?)",
         )])
-    for loader_class in dict.fromkeys((_SafeLoader, yaml.SafeLoader)):
+    loaders: tuple[type[yaml.SafeLoader], ...] = (_SafeLoader, yaml.SafeLoader)
+    if _SafeLoader is yaml.SafeLoader:
+        loaders = (yaml.SafeLoader,)
+    for loader_class in loaders:
         loader = loader_class(text)
         try:
             node = loader.get_single_node()

@@ -559,7 +559,7 @@ def _external_role_of_443(group: _VipGroup, taken: set[EdgeRole]) -> tuple[EdgeR
             return role, f"tcp/443 only, names say {role.removeprefix('edge_')}"
     missing = [r for r in EXTERNAL_ROLES if r not in taken]
     if len(missing) == 1:
-        return missing[0], f"tcp/443 only, the one external role not found elsewhere"
+        return missing[0], "tcp/443 only, the one external role not found elsewhere"
     return "edge_webconf", "tcp/443 only: Web Conferencing"
 
 
@@ -890,10 +890,23 @@ def _forwarding_json(device: Device, topology: Topology) -> list[dict[str, objec
     return found
 
 
+def _summary(topology: Topology) -> str:
+    if not topology.found:
+        hint = f" (hints: {'; '.join(topology.hints)})" if topology.hints else ""
+        return f"no Lync / Skype for Business Edge deployment recognized{hint}"
+    vips = sum(len(pool.vips) for pool in topology.pools)
+    servers = sum(len(pool.servers) for pool in topology.pools)
+    text = f"Edge deployment: {vips} VIP role(s), {servers} server(s)"
+    if topology.unresolved:
+        text += f", {len(topology.unresolved)} virtual(s) in advisory mode"
+    return text
+
+
 def _device_json(device: Device, topology: Topology) -> dict[str, object]:
     return {
         "device": topology.device,
         "found": topology.found,
+        "summary": _summary(topology),
         "ha": topology.ha,
         "intent": topology.intent,
         "product": topology.product,
