@@ -47,7 +47,8 @@ OPERATORS: Final[Mapping[str, Callable[[Any, Any], bool]]] = {
 }
 
 
-def _arguments(required: Iterable[str], **properties: Any) -> dict[str, Any]:
+def arguments(required: Iterable[str], **properties: Any) -> dict[str, Any]:
+    """The JSON schema of a predicate's arguments: an object of ``properties``, no others."""
     return {
         "type": "object",
         "additionalProperties": False,
@@ -140,7 +141,7 @@ def _comparison(name: str) -> Predicate:
     return Predicate(
         name,
         compile_,
-        _arguments(["path", "value"], path=PATH, value=SCALAR),
+        arguments(["path", "value"], path=PATH, value=SCALAR),
         f"the value at `path` {what} `value`"
         + (" (numbers; numeric strings are read as numbers)" if ordered else ""),
         f"{name}: {{path: object.port, value: 443}}",
@@ -180,7 +181,7 @@ def _membership(name: str) -> Predicate:
     return Predicate(
         name,
         compile_,
-        _arguments(
+        arguments(
             ["path", "values"], path=PATH, values={"type": "array", "minItems": 1, "items": SCALAR}
         ),
         f"the value at `path` is {'not ' if negate else ''}one of `values`",
@@ -308,7 +309,8 @@ def _compile_same_route_domain(args: Mapping[str, Any], c: Compiler) -> Check:
     return check
 
 
-def _private(value: Address | Network) -> bool:
+def private(value: Address | Network) -> bool:
+    """An address, or every address of a network, is private."""
     if isinstance(value, Address):
         return value.is_private
     net = value.network
@@ -328,7 +330,7 @@ def _compile_is_private(args: Mapping[str, Any], c: Compiler) -> Check:
         items = [_as_address(v, path) for v in _flatten(value)]
         if not items:
             return FAILED
-        public = [str(v) for v in items if not _private(v)]
+        public = [str(v) for v in items if not private(v)]
         return Outcome(Status.FAIL, {"public": public}) if public else PASSED
 
     return check
@@ -423,7 +425,7 @@ def _quantifier(name: str) -> Predicate:
     return Predicate(
         name,
         compile_,
-        _arguments(
+        arguments(
             ["over", "as", "condition"],
             over=PATH,
             **{"as": VARIABLE},
@@ -447,21 +449,21 @@ CORE_PREDICATES: Final[tuple[Predicate, ...]] = (
     Predicate(
         "exists",
         _compile_exists,
-        _arguments(["path"], path=PATH),
+        arguments(["path"], path=PATH),
         "the value at `path` is present (not none, not a missing key)",
         "exists: {path: object.pool}",
     ),
     Predicate(
         "matches",
         _compile_matches,
-        _arguments(["path", "regex"], path=PATH, regex={"type": "string"}),
+        arguments(["path", "regex"], path=PATH, regex={"type": "string"}),
         "the text of the value at `path` matches the regular expression `regex` (re.search)",
         "matches: {path: object.name, regex: '^/Common/edge_'}",
     ),
     Predicate(
         "contains-address",
         _compile_contains_address,
-        _arguments(["network", "address"], network=PATH, address=PATH),
+        arguments(["network", "address"], network=PATH, address=PATH),
         "the network at `network` contains the address (or network) at `address`, in the "
         "same route domain; witness `uncovered`",
         "contains-address: {network: object.source_network, address: object.destination}",
@@ -469,7 +471,7 @@ CORE_PREDICATES: Final[tuple[Predicate, ...]] = (
     Predicate(
         "covers-all",
         _compile_covers_all,
-        _arguments(["networks", "addresses"], networks=PATH, addresses=PATH),
+        arguments(["networks", "addresses"], networks=PATH, addresses=PATH),
         "every address at `addresses` lies in one of the networks at `networks` (same route "
         "domain); the others are the witness `uncovered`",
         "covers-all: {networks: device.nats.*.originating_address, addresses: "
@@ -478,7 +480,7 @@ CORE_PREDICATES: Final[tuple[Predicate, ...]] = (
     Predicate(
         "same-route-domain",
         _compile_same_route_domain,
-        _arguments(["paths"], paths={"type": "array", "minItems": 1, "items": PATH}),
+        arguments(["paths"], paths={"type": "array", "minItems": 1, "items": PATH}),
         "every address and network at `paths` is in one route domain; witnesses "
         "`route_domains` and `mismatched`",
         "same-route-domain: {paths: [object.destination, object.source_network]}",
@@ -486,7 +488,7 @@ CORE_PREDICATES: Final[tuple[Predicate, ...]] = (
     Predicate(
         "is-private",
         _compile_is_private,
-        _arguments(["path"], path=PATH),
+        arguments(["path"], path=PATH),
         "the address(es) at `path` are private (RFC 1918, RFC 6598, link-local, loopback, "
         "IPv6 ULA); the others are the witness `public`",
         "is-private: {path: object.translation_address}",
@@ -494,7 +496,7 @@ CORE_PREDICATES: Final[tuple[Predicate, ...]] = (
     Predicate(
         "count",
         _compile_count,
-        _arguments(
+        arguments(
             ["path", "op", "value"],
             path=PATH,
             op={"enum": list(OPERATORS)},

@@ -15,23 +15,20 @@ import os
 
 import click
 
+from lyncpolicy.cli_options import report_options
 from lyncpolicy.errors import LyncpolicyError
 
 
 @click.command("report")
 @click.argument("results", type=click.Path(dir_okay=False))
-@click.option("--format", "formats", multiple=True, metavar="NAME",
-              help="Output format: text, json, sarif, junit, github, markdown (or a plugin's). "
-                   "Repeat with --output to write several.  [default: text]")
-@click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
-              help="File for the format given at the same position.")
-@click.option("--quiet", "-q", is_flag=True, help="Text and Markdown: the summary only.")
-@click.option("--show-passes", is_flag=True, help="Text and Markdown: list passing checks too.")
-@click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto",
-              show_default=True, help="Colors in text output (NO_COLOR is respected).")
-@click.option("--sarif-root", type=click.Path(file_okay=False), default=None,
-              help="SARIF and GitHub: paths are written relative to this folder "
-                   "[default: current].")
+@report_options(
+    format_help="Output format: text, json, sarif, junit, github, markdown (or a plugin's). "
+                "Repeat with --output to write several.  [default: text]",
+    quiet_help="Text and Markdown: the summary only.",
+    show_passes_help="Text and Markdown: list passing checks too.",
+    sarif_root_help="SARIF and GitHub: paths are written relative to this folder "
+                    "[default: current].",
+)
 @click.option("--automation-id", default=None, metavar="ID",
               help="SARIF automationDetails.id (CATEGORY/RUN)  [default: lyncpolicy/].")
 def report(results: str, formats: tuple[str, ...], outputs: tuple[str, ...], quiet: bool,

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from lyncpolicy.cli_options import report_options
+
 if TYPE_CHECKING:
     from lyncpolicy.config import Config
     from lyncpolicy.findings import Finding, InputInfo, Report
@@ -153,17 +155,13 @@ def drop_unchanged(findings: Sequence[Finding]) -> list[Finding]:
 @click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help="Lowest severity that makes the exit code 1  [default: error].")
-@click.option("--format", "formats", multiple=True, metavar="NAME",
-              help="Output format: text, json, sarif, junit, github, markdown. Repeat with "
-                   "--output to write several.")
-@click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
-              help="File for the format given at the same position.")
-@click.option("--quiet", "-q", is_flag=True, help="Text output: the summary line only.")
-@click.option("--show-passes", is_flag=True, help="Text output: list passing checks too.")
-@click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto",
-              show_default=True, help="Colors in text output (NO_COLOR is respected).")
-@click.option("--sarif-root", type=click.Path(file_okay=False), default=None,
-              help="SARIF: paths are written relative to this folder [default: current].")
+@report_options(
+    format_help="Output format: text, json, sarif, junit, github, markdown. Repeat with "
+                "--output to write several.",
+    quiet_help="Text output: the summary line only.",
+    show_passes_help="Text output: list passing checks too.",
+    sarif_root_help="SARIF: paths are written relative to this folder [default: current].",
+)
 @click.option("--baseline", type=click.Path(dir_okay=False, exists=True),
               help="Suppress the findings recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False),

@@ -7,37 +7,38 @@ then focused cases on small configurations: route domains, unknown inputs, HA, t
 
 from __future__ import annotations
 
-import dataclasses
-import shutil
 from collections.abc import Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lync_support import EXAMPLES, PACK, SCENARIOS, failing, load_lync_rules, run_rules
-from lyncpolicy.adapters.tmsh import parse_text
-from lyncpolicy.adapters.tmsh_model import TmshInput, build_device
+from lync_support import (
+    EXAMPLES,
+    PACK,
+    SCENARIOS,
+    Row,
+    assert_examples_behave,
+    assert_scenario,
+    device_of,
+    edit_block,
+    example_text,
+    failing,
+    lync_rules,
+    remove_block,
+    run_device,
+    run_rules,
+    statuses,
+    with_unknown,
+    without_intent,
+)
 
-from lyncpolicy.cli_rules import run_examples
-from lyncpolicy.engine import evaluate
 from lyncpolicy.findings import Finding
-from lyncpolicy.lync.av_nat import irule_snat_commands
-from lyncpolicy.model import Device, Model
-from lyncpolicy.rulepack import Rule, check_paths
-from lyncpolicy.topology import build_topology
+from lyncpolicy.lync.common import irule_snat_commands
+from lyncpolicy.rulepack import check_paths
 
 AV = [f"LYNC-EDGE-AV-00{i}" for i in range(1, 7)]
 NAT = [f"LYNC-EDGE-NAT-00{i}" for i in range(1, 5)]
 RULES = AV + NAT
-RULE_EXAMPLES = PACK / "examples"
-
-Row = tuple[str, str, str, str]
-
-
-@cache
-def rules(*rule_ids: str) -> tuple[Rule, ...]:
-    return tuple(load_lync_rules(rule_ids))
 
 
 def av001(severity: str, virtual: str) -> Row:
@@ -83,9 +84,7 @@ EXPECTED: Mapping[Path, list[Row]] = {
 
 @pytest.mark.parametrize("folder", list(EXPECTED), ids=lambda p: p.name)
 def test_scenario_failing_findings(folder: Path) -> None:
-    findings = run_rules(folder, RULES)
-    assert failing(findings) == sorted(EXPECTED[folder])
-    assert not [f for f in findings if f.status == "undetermined"]
+    assert_scenario(folder, RULES, EXPECTED[folder])
 
 
 @pytest.mark.parametrize(
@@ -137,14 +136,6 @@ def test_scenario_e_missing_nat002_message_and_fix() -> None:
     )
 
 
-def without_intent(folder: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / folder.name
-    copy.mkdir()
-    for conf in folder.glob("*.conf"):
-        shutil.copy(conf, copy / conf.name)
-    return copy
-
-
 def test_scenario_e_without_intent(tmp_path: Path) -> None:
     """No declared design: AV-004 errors; NAT-003 cannot verify NAT awareness (info)."""
     findings = run_rules(without_intent(SCENARIOS / "e_nat_design", tmp_path), RULES)
@@ -177,10 +168,6 @@ def test_scenario_e_missing_without_intent_infers_the_nat_design(tmp_path: Path)
 # -- small configurations ----------------------------------------------------------------------
 
 
-def example_text(relative: str) -> str:
-    return (RULE_EXAMPLES / relative).read_text("utf-8")
-
-
 PUBLIC = example_text("LYNC-EDGE-AV-001/pass-routed.conf")
 NAT_DESIGN = example_text("LYNC-EDGE-NAT-002/pass-nat-per-address.conf")
 NAT_INTENT: dict[str, Any] = {
@@ -206,12 +193,6 @@ NAT_INTENT: dict[str, Any] = {
 }
 
 
-def device_of(*texts: str, unknown_kinds: Sequence[str] = ()) -> Device:
-    inputs = [TmshInput(parse_text(t, f"part{i}.conf")) for i, t in enumerate(texts)]
-    device, _ = build_device(inputs, "dut")
-    return dataclasses.replace(device, unknown_kinds=frozenset(unknown_kinds))
-
-
 def run(
     rule_ids: Sequence[str],
     *texts: str,
@@ -219,43 +200,6 @@ def run(
     unknown_kinds: Sequence[str] = (),
 ) -> list[Finding]:
     return run_device(rule_ids, device_of(*texts, unknown_kinds=unknown_kinds), deployment)
-
-
-def run_device(
-    rule_ids: Sequence[str], device: Device, deployment: Mapping[str, Any] | None = None
-) -> list[Finding]:
-    topologies = {device.name: build_topology(device, deployment)}
-    return evaluate(Model((device,)), rules(*rule_ids), topologies=topologies)
-
-
-def with_unknown(device: Device, virtual: str, *fields: str) -> Device:
-    """``device`` where the input could not state ``fields`` of one virtual (Terraform)."""
-    vs = device.virtual_servers[virtual]
-    changed = dataclasses.replace(vs, unknown=frozenset(fields))
-    return dataclasses.replace(device, virtual_servers={**device.virtual_servers, virtual: changed})
-
-
-def statuses(findings: Sequence[Finding]) -> list[tuple[str, str, str, str]]:
-    return sorted((f.object_path, f.detail, f.status, f.severity) for f in findings)
-
-
-def _block(text: str, header: str) -> tuple[int, int]:
-    start = text.index(header + " {\n")
-    return start, text.index("\n}\n", start) + 3
-
-
-def remove_block(text: str, header: str) -> str:
-    """``text`` without the top-level tmsh object that starts with ``header``."""
-    start, end = _block(text, header)
-    return text[:start] + text[end:]
-
-
-def edit_block(text: str, header: str, old: str, new: str) -> str:
-    """``text`` with ``old`` replaced by ``new`` inside one top-level tmsh object."""
-    start, end = _block(text, header)
-    block = text[start:end]
-    assert old in block, (header, old)
-    return text[:start] + block.replace(old, new) + text[end:]
 
 
 # AV-001 ------------------------------------------------------------------------------------------
@@ -460,13 +404,13 @@ def test_unknown_fields_decide_only_where_they_matter() -> None:
     """An unknown type on the outbound forwarder (its destination cannot hold the VIP or the
     A/V address) changes nothing; on the inbound forwarder it leaves AV-006 undetermined."""
     device = device_of(PUBLIC)
-    outbound = with_unknown(device, "/Common/edge_outbound_fwd", "type")
+    outbound = with_unknown(device, "virtual_servers", "/Common/edge_outbound_fwd", "type")
     assert {f.status for f in run_device(["LYNC-EDGE-AV-003", "LYNC-EDGE-AV-006"], outbound)} == {
         "pass"
     }
-    inbound = with_unknown(device, "/Common/edge_inbound_fwd", "type")
+    inbound = with_unknown(device, "virtual_servers", "/Common/edge_inbound_fwd", "type")
     assert {f.status for f in run_device(["LYNC-EDGE-AV-006"], inbound)} == {"undetermined"}
-    snat = with_unknown(device, "/Common/edge_av_443", "snat_type")
+    snat = with_unknown(device, "virtual_servers", "/Common/edge_av_443", "snat_type")
     assert statuses(run_device(["LYNC-EDGE-AV-001"], snat)) == [
         ("/Common/edge_av_3478", "", "pass", "error"),
         ("/Common/edge_av_443", "", "undetermined", "error"),
@@ -661,9 +605,4 @@ def test_rule_files_validate() -> None:
 
 
 def test_rule_examples_behave() -> None:
-    passed, failed, lines = run_examples(list(rules(*RULES)))
-    assert (failed, lines) == (0, [])
-    assert passed == sum(
-        len(r.examples.fail) + len(r.examples.passing) for r in rules(*RULES) if r.examples
-    )
-    assert passed >= 2 * len(RULES)
+    assert assert_examples_behave(lync_rules(*RULES)) >= 2 * len(RULES)

@@ -10,50 +10,46 @@ one thing.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from lync_support import EXAMPLES, PACK, SCENARIOS, failing, load_lync_rules, run_rules
-from lyncpolicy.adapters.tmsh import parse_text
-from lyncpolicy.adapters.tmsh_model import TmshInput, build_device
+from lync_support import (
+    EXAMPLES,
+    PACK,
+    SCENARIOS,
+    Row,
+    assert_examples_behave,
+    assert_scenario,
+    device_of,
+    edit_block,
+    example_text,
+    failing,
+    lync_rules,
+    run_device,
+    run_rules,
+    with_unknown,
+    without_intent,
+)
 
-from lyncpolicy.cli_rules import run_examples
 from lyncpolicy.conditions import ROLES_TYPE, Compiler, compile_condition
-from lyncpolicy.engine import evaluate
 from lyncpolicy.findings import Finding
 from lyncpolicy.lync import ext
-from lyncpolicy.model import Device, Model
+from lyncpolicy.model import Device
 from lyncpolicy.plugins import collect, make_plugin_manager
 from lyncpolicy.rulepack import Rule
-from lyncpolicy.topology import Topology, build_topology
+from lyncpolicy.topology import Topology
 
 GEN = [f"LYNC-GEN-00{i}" for i in range(1, 5)]
 EXT = [f"LYNC-EDGE-EXT-00{i}" for i in range(1, 10)]
 RULE_IDS = GEN + EXT
 EXAMPLE_DIR = PACK / "examples"
 
-Row = tuple[str, str, str, str]
 
-
-@cache
 def _rules() -> dict[str, Rule]:
-    return {rule.id: rule for rule in load_lync_rules(RULE_IDS)}
-
-
-def _text(example: str) -> str:
-    """An example file of this family (``LYNC-EDGE-EXT-004/pass-consistent.conf``)."""
-    return (EXAMPLE_DIR / example).read_text("utf-8")
-
-
-def _device(text: str) -> Device:
-    device, diagnostics = build_device([TmshInput(parse_text(text, "bigip.conf"))], "dut")
-    assert not [d for d in diagnostics if d.severity == "error"], diagnostics
-    return device
+    return {rule.id: rule for rule in lync_rules(*RULE_IDS)}
 
 
 def scan(
@@ -62,10 +58,8 @@ def scan(
     deployment: Mapping[str, Any] | None = None,
 ) -> list[Finding]:
     """Every finding (passes included) of the named rules on one device."""
-    device = config if isinstance(config, Device) else _device(config)
-    topology = build_topology(device, deployment)
-    rules = [_rules()[rule_id] for rule_id in rule_ids]
-    return evaluate(Model((device,)), rules, topologies={device.name: topology})
+    device = config if isinstance(config, Device) else device_of(config)
+    return run_device(rule_ids, device, deployment)
 
 
 def fails(
@@ -76,15 +70,6 @@ def fails(
 
 def status_of(findings: list[Finding], obj: str) -> set[str]:
     return {f.status for f in findings if f.object_path == obj}
-
-
-def _edit(config: str, header: str, old: str, new: str) -> str:
-    """Replace ``old`` with ``new`` inside the object that starts with ``header``."""
-    head, found, tail = config.partition(header)
-    assert found, header
-    body, end, rest = tail.partition("\n}\n")
-    assert old in body, (header, old)
-    return head + header + body.replace(old, new) + end + rest
 
 
 def pin(**vips: str) -> dict[str, Any]:
@@ -136,19 +121,14 @@ EXPECTED: dict[str, list[Row]] = {
 
 @pytest.mark.parametrize("scenario", sorted(EXPECTED))
 def test_seed_scenarios(scenario: str) -> None:
-    findings = run_rules(SCENARIOS / scenario, RULE_IDS)
-    assert failing(findings) == EXPECTED[scenario]
-    assert not [f for f in findings if f.status == "undetermined"]
+    findings = assert_scenario(SCENARIOS / scenario, RULE_IDS, EXPECTED[scenario])
     # Every rule ran: at least one finding (pass or fail) per rule id.
     assert {f.rule_id for f in findings} == set(RULE_IDS)
 
 
 def test_scenario_d_without_intent_is_unchanged(tmp_path: Path) -> None:
     """The iApp alone resolves every role; the intent only matters to LYNC-EDGE-INT-003."""
-    folder = tmp_path / "d"
-    folder.mkdir()
-    for name in ("bigip_base.conf", "bigip.conf"):
-        shutil.copy(SCENARIOS / "d_iapp_internal_route" / name, folder / name)
+    folder = without_intent(SCENARIOS / "d_iapp_internal_route", tmp_path)
     assert failing(run_rules(folder, RULE_IDS)) == EXPECTED["d_iapp_internal_route"]
 
 
@@ -179,11 +159,7 @@ def test_rule_examples_behave() -> None:
     """What `lyncpolicy rules test` checks: fail examples fail, pass examples pass."""
     rules = list(_rules().values())
     assert all(rule.examples and rule.examples.fail and rule.examples.passing for rule in rules)
-    passed, failed, lines = run_examples(rules)
-    assert failed == 0, lines
-    assert passed == sum(
-        len(r.examples.fail) + len(r.examples.passing) for r in rules if r.examples
-    )
+    assert_examples_behave(rules)
 
 
 EXAMPLE_FINDINGS: dict[str, list[Row]] = {
@@ -295,7 +271,7 @@ EXAMPLE_FINDINGS: dict[str, list[Row]] = {
 @pytest.mark.parametrize("example", sorted(EXAMPLE_FINDINGS))
 def test_fail_examples_give_exactly_their_finding(example: str) -> None:
     rule = _rules()[example.split("/")[0]]
-    device = _device(_text(example))
+    device = device_of(example_text(example))
     device = dataclasses.replace(device, name=example.split("/")[1])
     assert rule.examples is not None
     assert fails(device, rule.id, rule.examples.deployment) == EXAMPLE_FINDINGS[example]
@@ -373,8 +349,8 @@ def test_gen001_passes_when_the_intent_declares_the_vip() -> None:
 
 # -- GEN-002 -----------------------------------------------------------------------------------
 
-BOTH = _text("LYNC-GEN-002/pass-both-interfaces.conf")
-INTERNAL_ONLY = _text("LYNC-GEN-002/fail-internal-only.conf")
+BOTH = example_text("LYNC-GEN-002/pass-both-interfaces.conf")
+INTERNAL_ONLY = example_text("LYNC-GEN-002/fail-internal-only.conf")
 
 
 def test_gen002_dns_declared_with_edge_vips_is_an_error() -> None:
@@ -395,7 +371,7 @@ def test_gen002_internal_only_passes_when_hlb_is_declared() -> None:
 
 
 def test_gen002_dns_without_edge_vips_passes() -> None:
-    web_only = _text("LYNC-GEN-001/pass-no-lync.conf")
+    web_only = example_text("LYNC-GEN-001/pass-no-lync.conf")
     assert fails(web_only, "LYNC-GEN-002", {"edge_pools": [{"load_balancing": "dns"}]}) == []
 
 
@@ -416,16 +392,16 @@ ltm virtual /Common/npath_av {
     translate-address disabled
 }
 """
-    config = _text("LYNC-GEN-003/pass-translated.conf") + extra
+    config = example_text("LYNC-GEN-003/pass-translated.conf") + extra
     assert fails(config, "LYNC-GEN-003") == [("LYNC-GEN-003", "error", "/Common/npath_av", "")]
 
 
 def test_gen003_unknown_translate_address_is_undetermined() -> None:
-    device = _device(_text("LYNC-GEN-003/fail-av-dsr.conf"))
-    vs = device.virtual_servers["/Common/edge_av_3478"]
-    hidden = dataclasses.replace(vs, unknown=frozenset({"translate_address"}))
-    device = dataclasses.replace(
-        device, virtual_servers={**device.virtual_servers, vs.name: hidden}
+    device = with_unknown(
+        device_of(example_text("LYNC-GEN-003/fail-av-dsr.conf")),
+        "virtual_servers",
+        "/Common/edge_av_3478",
+        "translate_address",
     )
     findings = scan(device, ["LYNC-GEN-003"])
     assert status_of(findings, "/Common/edge_av_3478") == {"undetermined"}
@@ -435,7 +411,7 @@ def test_gen003_unknown_translate_address_is_undetermined() -> None:
 
 
 def _av_pool_with(count: int) -> Device:
-    device = _device(_text("LYNC-GEN-004/pass-two-servers.conf"))
+    device = device_of(example_text("LYNC-GEN-004/pass-two-servers.conf"))
     pools = dict(device.pools)
     for name in ("/Common/edge_av_443_pool", "/Common/edge_av_3478_pool"):
         pool = pools[name]
@@ -473,8 +449,8 @@ def test_gen004_limits_follow_the_product(
 
 
 def test_gen004_falls_back_to_access_pools_without_av() -> None:
-    access_only = _text("LYNC-EDGE-EXT-009/fail-default-fastl4.conf")
-    device = _device(access_only)
+    access_only = example_text("LYNC-EDGE-EXT-009/fail-default-fastl4.conf")
+    device = device_of(access_only)
     device = dataclasses.replace(
         device,
         virtual_servers={k: v for k, v in device.virtual_servers.items() if "_av_" not in k},
@@ -490,8 +466,8 @@ def test_gen004_falls_back_to_access_pools_without_av() -> None:
 
 # -- EXT-001 -----------------------------------------------------------------------------------
 
-ACCESS_443 = _text("LYNC-EDGE-EXT-001/fail-no-5061-federation.conf")
-ACCESS_BOTH = _text("LYNC-EDGE-EXT-001/pass-443-5061.conf")
+ACCESS_443 = example_text("LYNC-EDGE-EXT-001/fail-no-5061-federation.conf")
+ACCESS_BOTH = example_text("LYNC-EDGE-EXT-001/pass-443-5061.conf")
 XMPP = """\
 ltm virtual /Common/edge_access_5269 {
     destination /Common/203.0.113.5:5269
@@ -585,7 +561,7 @@ def test_ext001_route_domains_keep_vips_apart() -> None:
 
 
 def test_ext002_444_passes_when_single_ip_is_declared() -> None:
-    config = _text("LYNC-EDGE-EXT-002/fail-webconf-444.conf")
+    config = example_text("LYNC-EDGE-EXT-002/fail-webconf-444.conf")
     deployment = pin(access="203.0.113.5", webconf="203.0.113.6", single_ip=True)
     assert fails(config, "LYNC-EDGE-EXT-002", deployment) == []
 
@@ -593,13 +569,13 @@ def test_ext002_444_passes_when_single_ip_is_declared() -> None:
 @pytest.mark.parametrize("rule_id", ["LYNC-EDGE-EXT-002", "LYNC-EDGE-EXT-004"])
 def test_single_ip_vip_listeners_and_pools_pass(rule_id: str) -> None:
     """One VIP, one set of servers for all three services: by design, not a port or pool error."""
-    findings = scan(_text("LYNC-EDGE-EXT-003/fail-single-ip.conf"), [rule_id])
+    findings = scan(example_text("LYNC-EDGE-EXT-003/fail-single-ip.conf"), [rule_id])
     assert len(findings) == 4 and failing(findings) == []
 
 
 def test_ext003_declared_single_ip_is_info() -> None:
     rows = fails(
-        _text("LYNC-EDGE-EXT-003/fail-single-ip.conf"),
+        example_text("LYNC-EDGE-EXT-003/fail-single-ip.conf"),
         "LYNC-EDGE-EXT-003",
         {"edge_pools": [{"single_ip": True}]},
     )
@@ -608,7 +584,7 @@ def test_ext003_declared_single_ip_is_info() -> None:
 
 # -- EXT-004 -----------------------------------------------------------------------------------
 
-CONSISTENT = _text("LYNC-EDGE-EXT-004/pass-consistent.conf")
+CONSISTENT = example_text("LYNC-EDGE-EXT-004/pass-consistent.conf")
 
 
 def test_ext004_overlapping_roles_warn_unless_single_ip() -> None:
@@ -630,9 +606,9 @@ def test_ext004_overlapping_roles_warn_unless_single_ip() -> None:
 
 
 def test_ext004_translate_port_disabled_is_not_translation() -> None:
-    config = _edit(
-        _text("LYNC-EDGE-EXT-004/fail-av-port-translation.conf"),
-        "ltm virtual /Common/edge_av_3478 {",
+    config = edit_block(
+        example_text("LYNC-EDGE-EXT-004/fail-av-port-translation.conf"),
+        "ltm virtual /Common/edge_av_3478",
         "translate-port enabled",
         "translate-port disabled",
     )
@@ -666,17 +642,17 @@ ltm profile sip /Common/sip_alg {
     defaults-from /Common/sip
 }
 """
-    config = _text("LYNC-GEN-001/pass-edge-recognized.conf") + custom
-    config = _edit(
+    config = example_text("LYNC-GEN-001/pass-edge-recognized.conf") + custom
+    config = edit_block(
         config,
-        "ltm virtual /Common/edge_av_443 {",
+        "ltm virtual /Common/edge_av_443",
         "/Common/lync_edge_fastl4 { }",
         "/Common/lync_edge_fastl4 { }\n"
         "        /Common/edge_cert {\n            context clientside\n        }",
     )
-    config = _edit(
+    config = edit_block(
         config,
-        "ltm virtual /Common/edge_int_5061 {",
+        "ltm virtual /Common/edge_int_5061",
         "/Common/lync_edge_fastl4 { }",
         "/Common/lync_edge_fastl4 { }\n        /Common/sip_alg { }",
     )
@@ -688,7 +664,7 @@ ltm profile sip /Common/sip_alg {
 
 
 def test_ext005_unresolvable_profile_is_undetermined() -> None:
-    config = _text("LYNC-EDGE-EXT-005/pass-fastl4.conf").replace(
+    config = example_text("LYNC-EDGE-EXT-005/pass-fastl4.conf").replace(
         "/Common/lync_edge_fastl4 { }", "/Common/nowhere { }", 1
     )
     findings = scan(config, ["LYNC-EDGE-EXT-005"])
@@ -697,12 +673,12 @@ def test_ext005_unresolvable_profile_is_undetermined() -> None:
 
 # -- EXT-006 -----------------------------------------------------------------------------------
 
-MONITORED = _text("LYNC-EDGE-EXT-006/pass-tcp-monitors.conf")
+MONITORED = example_text("LYNC-EDGE-EXT-006/pass-tcp-monitors.conf")
 
 
 def _set_monitor(pool: str, monitor: str) -> str:
-    return _edit(
-        MONITORED, f"ltm pool {pool} {{", "monitor /Common/lync_edge_tcp_443", f"monitor {monitor}"
+    return edit_block(
+        MONITORED, f"ltm pool {pool}", "monitor /Common/lync_edge_tcp_443", f"monitor {monitor}"
     )
 
 
@@ -736,22 +712,22 @@ def test_ext006_monitor_kinds(monitor: str, issues: list[str] | None) -> None:
 
 
 def test_ext006_single_ip_webconf_monitor_on_444_passes() -> None:
-    config = _text("LYNC-EDGE-EXT-003/fail-single-ip.conf") + (
+    config = example_text("LYNC-EDGE-EXT-003/fail-single-ip.conf") + (
         "ltm monitor tcp /Common/lync_edge_tcp_444 {\n    defaults-from /Common/tcp\n"
         "    destination *:444\n}\n"
     )
-    config = _edit(
+    config = edit_block(
         config,
-        "ltm pool /Common/edge_single_444_pool {",
+        "ltm pool /Common/edge_single_444_pool",
         "monitor /Common/lync_edge_tcp_443",
         "monitor /Common/lync_edge_tcp_444",
     )
     findings = scan(config, ["LYNC-EDGE-EXT-006"])
     assert len(findings) == 4 and failing(findings) == []
     # The same monitor on a pool whose members listen on 443 probes the wrong port.
-    wrong = _edit(
+    wrong = edit_block(
         config,
-        "ltm pool /Common/edge_single_443_pool {",
+        "ltm pool /Common/edge_single_443_pool",
         "monitor /Common/lync_edge_tcp_443",
         "monitor /Common/lync_edge_tcp_444",
     )
@@ -787,7 +763,7 @@ def test_ext006_unknown_monitor_is_undetermined_and_min_active_keeps_warning() -
     config = _set_monitor("/Common/edge_av_443_pool", "/Common/not_defined_here")
     findings = scan(config, ["LYNC-EDGE-EXT-006"])
     assert status_of(findings, "/Common/edge_av_443_pool") == {"undetermined"}
-    no_monitor = _text("LYNC-EDGE-EXT-006/fail-av-no-monitor.conf").replace(
+    no_monitor = example_text("LYNC-EDGE-EXT-006/fail-av-no-monitor.conf").replace(
         "ltm pool /Common/edge_av_3478_pool {\n",
         "ltm pool /Common/edge_av_3478_pool {\n    min-active-members 1\n",
     )
@@ -800,7 +776,7 @@ def test_ext006_unknown_monitor_is_undetermined_and_min_active_keeps_warning() -
 
 
 def test_ext007_covers_internal_pools() -> None:
-    config = _text("LYNC-GEN-002/fail-internal-only.conf").replace(
+    config = example_text("LYNC-GEN-002/fail-internal-only.conf").replace(
         "load-balancing-mode least-connections-member", "load-balancing-mode observed-member", 1
     )
     assert fails(config, "LYNC-EDGE-EXT-007") == [
@@ -809,9 +785,13 @@ def test_ext007_covers_internal_pools() -> None:
 
 
 def test_ext008_short_timeout_is_only_checked_on_access_and_av() -> None:
-    config = _text("LYNC-GEN-002/fail-internal-only.conf").replace("timeout 1800", "timeout 180")
+    config = example_text("LYNC-GEN-002/fail-internal-only.conf").replace(
+        "timeout 1800", "timeout 180"
+    )
     assert fails(config, "LYNC-EDGE-EXT-008") == []
-    config = _text("LYNC-EDGE-EXT-008/pass-source-addr.conf").replace("timeout 1800", "timeout 180")
+    config = example_text("LYNC-EDGE-EXT-008/pass-source-addr.conf").replace(
+        "timeout 1800", "timeout 180"
+    )
     rows = fails(config, "LYNC-EDGE-EXT-008")
     assert {r[1] for r in rows} == {"info"} and len(rows) == 4
 
@@ -827,7 +807,7 @@ ltm profile tcp /Common/lync_wan {
     idle-timeout 600
 }
 """
-    config = _text("LYNC-EDGE-EXT-009/pass-1800.conf").replace(
+    config = example_text("LYNC-EDGE-EXT-009/pass-1800.conf").replace(
         "        /Common/lync_edge_tcp { }\n",
         "        /Common/lync_edge_tcp {\n            context serverside\n        }\n"
         "        /Common/lync_wan {\n            context clientside\n        }\n",
@@ -842,7 +822,7 @@ ltm profile tcp /Common/lync_wan {
 
 
 def test_ext009_webconf_and_udp_are_out_of_scope() -> None:
-    config = _text("LYNC-EDGE-EXT-004/pass-consistent.conf").replace(
+    config = example_text("LYNC-EDGE-EXT-004/pass-consistent.conf").replace(
         "/Common/lync_edge_fastl4 { }", "/Common/fastL4 { }"
     )
     rows = fails(config, "LYNC-EDGE-EXT-009")
@@ -854,14 +834,11 @@ def test_ext009_webconf_and_udp_are_out_of_scope() -> None:
 
 
 def test_ext009_unknown_profiles_are_undetermined() -> None:
-    device = _device(_text("LYNC-EDGE-EXT-009/fail-default-fastl4.conf"))
-    vs = device.virtual_servers["/Common/edge_access_443"]
-    device = dataclasses.replace(
-        device,
-        virtual_servers={
-            **device.virtual_servers,
-            vs.name: dataclasses.replace(vs, unknown=frozenset({"profiles"})),
-        },
+    device = with_unknown(
+        device_of(example_text("LYNC-EDGE-EXT-009/fail-default-fastl4.conf")),
+        "virtual_servers",
+        "/Common/edge_access_443",
+        "profiles",
     )
     findings = scan(device, ["LYNC-EDGE-EXT-009", "LYNC-EDGE-EXT-005"])
     assert status_of(findings, "/Common/edge_access_443") == {"undetermined"}
@@ -870,7 +847,8 @@ def test_ext009_unknown_profiles_are_undetermined() -> None:
 # -- the predicates ----------------------------------------------------------------------------
 
 
-def test_predicates_are_registered_documented_and_their_examples_compile() -> None:
+def _compiler() -> Compiler:
+    """A compiler with every registered predicate and the roots of the rule pack's conditions."""
     registry = collect(make_plugin_manager(load_entrypoints=False))
     roots: dict[str, Any] = {
         "object": Any,
@@ -878,13 +856,18 @@ def test_predicates_are_registered_documented_and_their_examples_compile() -> No
         "roles": ROLES_TYPE,
         "topology": Topology,
     }
+    return Compiler(registry.predicates, roots)
+
+
+def test_predicates_are_registered_documented_and_their_examples_compile() -> None:
+    compiler = _compiler()
     for predicate in ext.PREDICATES:
         assert predicate.name.startswith("lync.")
-        assert registry.predicates[predicate.name] is predicate
+        assert compiler.predicates[predicate.name] is predicate
         assert predicate.summary and predicate.example.startswith(predicate.name + ":")
         assert predicate.arguments["additionalProperties"] is False
         node = yaml.safe_load(predicate.example)
-        compile_condition(node, Compiler(registry.predicates, roots))
+        compile_condition(node, compiler)
 
 
 @pytest.mark.parametrize(
@@ -901,15 +884,8 @@ def test_predicates_are_registered_documented_and_their_examples_compile() -> No
     ],
 )
 def test_predicate_arguments_are_checked(node: dict[str, Any], message: str) -> None:
-    registry = collect(make_plugin_manager(load_entrypoints=False))
-    roots: dict[str, Any] = {
-        "object": Any,
-        "device": Device,
-        "roles": ROLES_TYPE,
-        "topology": Topology,
-    }
     with pytest.raises(Exception, match=message):
-        compile_condition(node, Compiler(registry.predicates, roots))
+        compile_condition(node, _compiler())
 
 
 def test_rule_files_carry_the_conventions() -> None:

@@ -8,39 +8,42 @@ parents), unknown inputs, HA against standalone, the intent.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lync_support import EXAMPLES, PACK, SCENARIOS, failing, load_lync_rules, run_rules
-from lyncpolicy.adapters.tmsh import parse_text
-from lyncpolicy.adapters.tmsh_model import TmshInput, build_device
+from lync_support import (
+    EXAMPLES,
+    SCENARIOS,
+    Row,
+    assert_examples_behave,
+    assert_scenario,
+    device_of,
+    edit_block,
+    example_text,
+    failing,
+    lync_rules,
+    remove_block,
+    run_device,
+    run_rules,
+    statuses,
+    with_unknown,
+)
 
 from lyncpolicy.addresses import Address
-from lyncpolicy.cli_rules import run_examples
 from lyncpolicy.conditions import Compiler, ConditionError, compile_condition
-from lyncpolicy.engine import evaluate
 from lyncpolicy.findings import Finding
 from lyncpolicy.lync import net_int
-from lyncpolicy.model import Device, Model
-from lyncpolicy.rulepack import Rule
-from lyncpolicy.topology import Topology, build_topology
+from lyncpolicy.model import Device
+from lyncpolicy.topology import Topology
 
 NET = [f"LYNC-EDGE-NET-00{i}" for i in range(1, 10)]
 INT = [f"LYNC-EDGE-INT-00{i}" for i in range(1, 5)]
 RULES = NET + INT
 DEVICE = "bigip1.example.com"
 
-Row = tuple[str, str, str, str]
 Texts = tuple[str, ...]
-
-
-@cache
-def rules(*rule_ids: str) -> tuple[Rule, ...]:
-    return tuple(load_lync_rules(rule_ids))
 
 
 def uncovered(*addresses: str) -> list[Row]:
@@ -88,20 +91,7 @@ BROKEN = texts_of(EXAMPLES / "broken")
 
 
 def example(name: str) -> Texts:
-    return ((PACK / "examples" / name).read_text("utf-8"),)
-
-
-def device_of(texts: Texts, unknown_kinds: Sequence[str] = ()) -> Device:
-    inputs = [TmshInput(parse_text(t, f"part{i}.conf")) for i, t in enumerate(texts)]
-    device, _ = build_device(inputs, DEVICE)
-    return dataclasses.replace(device, unknown_kinds=frozenset(unknown_kinds))
-
-
-def run_device(
-    rule_ids: Sequence[str], device: Device, deployment: Mapping[str, Any] | None = None
-) -> list[Finding]:
-    topologies = {device.name: build_topology(device, deployment)}
-    return evaluate(Model((device,)), rules(*rule_ids), topologies=topologies)
+    return (example_text(name),)
 
 
 def run(
@@ -110,18 +100,12 @@ def run(
     deployment: Mapping[str, Any] | None = None,
     unknown_kinds: Sequence[str] = (),
 ) -> list[Finding]:
-    return run_device(rule_ids, device_of(texts, unknown_kinds), deployment)
+    return run_device(rule_ids, bigip(texts, unknown_kinds), deployment)
 
 
-def with_unknown(device: Device, collection: str, name: str, *fields: str) -> Device:
-    """``device`` where the input could not state ``fields`` of one object (Terraform)."""
-    objects = getattr(device, collection)
-    changed = dataclasses.replace(objects[name], unknown=frozenset(fields))
-    return dataclasses.replace(device, **{collection: {**objects, name: changed}})
-
-
-def statuses(findings: Sequence[Finding]) -> list[tuple[str, str, str, str]]:
-    return sorted((f.object_path, f.detail, f.status, f.severity) for f in findings)
+def bigip(texts: Texts, unknown_kinds: Sequence[str] = ()) -> Device:
+    """The device of these texts, named like the scenarios' BIG-IP."""
+    return device_of(*texts, name=DEVICE, unknown_kinds=unknown_kinds)
 
 
 def only(findings: Sequence[Finding], status: str = "fail") -> Finding:
@@ -129,31 +113,18 @@ def only(findings: Sequence[Finding], status: str = "fail") -> Finding:
     return found
 
 
-def _block(text: str, header: str) -> tuple[int, int]:
-    start = text.index(header + " {\n")
-    return start, text.index("\n}\n", start) + 3
-
-
 def edit(texts: Texts, header: str, old: str, new: str) -> Texts:
     """``texts`` with ``old`` replaced by ``new`` inside the top-level object ``header``."""
-    out = []
-    for text in texts:
-        if header + " {\n" in text:
-            start, end = _block(text, header)
-            block = text[start:end]
-            assert old in block, (header, old)
-            text = text[:start] + block.replace(old, new) + text[end:]
-        out.append(text)
-    assert out != list(texts), header
-    return tuple(out)
+    out = tuple(edit_block(t, header, old, new) if header + " {\n" in t else t for t in texts)
+    assert out != texts, header
+    return out
 
 
 def remove(texts: Texts, *headers: str) -> Texts:
     out = list(texts)
     for header in headers:
         (i,) = [n for n, t in enumerate(out) if header + " {\n" in t]
-        start, end = _block(out[i], header)
-        out[i] = out[i][:start] + out[i][end:]
+        out[i] = remove_block(out[i], header)
     return tuple(out)
 
 
@@ -194,9 +165,7 @@ def snat_all_external(texts: Texts) -> Texts:
 
 @pytest.mark.parametrize("folder", list(EXPECTED), ids=lambda p: p.name)
 def test_scenario_failing_findings(folder: Path) -> None:
-    findings = run_rules(folder, RULES)
-    assert failing(findings) == sorted(EXPECTED[folder])
-    assert not [f for f in findings if f.status == "undetermined"]
+    assert_scenario(folder, RULES, EXPECTED[folder])
 
 
 @pytest.mark.parametrize(
@@ -317,7 +286,7 @@ def test_net001_every_external_vip_snat_passes() -> None:
 
 
 def test_net001_unknown_snat_is_undetermined() -> None:
-    device = device_of(A)
+    device = bigip(A)
     for name in ("access_443", "access_5061", "webconf_443", "av_443", "av_3478"):
         device = with_unknown(device, "virtual_servers", f"/Common/edge_{name}", "snat_type")
     findings = run_device(["LYNC-EDGE-NET-001"], device, gateways("203.0.113.62"))
@@ -760,7 +729,7 @@ def test_predicates_are_documented() -> None:
 
 
 def test_rule_files_match_the_catalog() -> None:
-    loaded = rules(*RULES)
+    loaded = lync_rules(*RULES)
     assert [r.id for r in loaded] == RULES
     severities = {r.id: r.severity for r in loaded}
     # Decisions: NET-005 warning, NET-009 new (warning), INT-001 error.
@@ -774,11 +743,7 @@ def test_rule_files_match_the_catalog() -> None:
 
 
 def test_rule_examples_behave() -> None:
-    passed, failed, lines = run_examples(rules(*RULES))
-    assert failed == 0, lines
-    assert passed == sum(
-        len(r.examples.fail) + len(r.examples.passing) for r in rules(*RULES) if r.examples
-    )
+    assert_examples_behave(lync_rules(*RULES))
 
 
 def test_net004_a_more_specific_forwarder_beats_the_reject() -> None:
@@ -822,7 +787,7 @@ def test_unknown_field_is_undetermined(
     deployment: Mapping[str, Any] | None,
     subject: str | None,
 ) -> None:
-    device = with_unknown(device_of(texts), "virtual_servers", virtual, field)
+    device = with_unknown(bigip(texts), "virtual_servers", virtual, field)
     findings = run_device([rule], device, deployment)
     subject = subject or virtual
     assert {f.status for f in findings if f.object_path == subject} == {"undetermined"}

@@ -18,32 +18,39 @@ fails (``missing``, ``translated_by``), because the engine appends them to a fin
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from lyncpolicy.adapters.declarative import FORWARDING_VIRTUALS
 from lyncpolicy.addresses import Address, Network
-from lyncpolicy.conditions import (
-    FAILED,
-    PASSED,
-    UNKNOWN,
-    Check,
-    Compiler,
-    Outcome,
-    Path,
-    Predicate,
-    Scope,
-    Status,
-    unknown_outcome,
+from lyncpolicy.conditions import FAILED, PASSED, Compiler, Outcome, Predicate, Status
+from lyncpolicy.lync.common import (
+    SNAT_FIELDS,
+    Listen,
+    Test,
+    enabled_on_any,
+    enabled_vlans,
+    endpoint,
+    fixed,
+    host_mask,
+    irule_snat_commands,
+    known_miss,
+    listing,
+    object_predicate,
+    pool_of,
+    server_of,
+    service_of,
+    snat_translation,
+    snats_covering,
+    undetermined,
+    vip_listeners,
+    vlan_universe,
+    with_roots,
 )
 from lyncpolicy.model import Device, Nat, Pool, Profile, ProfileRef, Snat, VirtualServer
-from lyncpolicy.topology import EdgePool, EdgeServer, Topology
+from lyncpolicy.topology import EdgePool, Topology
 
-PATH: Final = {"$ref": "#/$defs/path"}
-# Virtual server types that listen on a VIP address (not forwarding, not reject).
-_LISTENER_TYPES: Final = frozenset({"standard", "performance-l4", "performance-http", "stateless"})
-_LISTENER_FIELDS: Final = frozenset({"type", "destination", "port", "ip_protocol", "enabled"})
 _FORWARDER_FIELDS: Final = frozenset(
     {
         "type",
@@ -58,7 +65,6 @@ _FORWARDER_FIELDS: Final = frozenset(
         "rules",
     }
 )
-_SNAT_FIELDS: Final = frozenset({"origins", "vlans", "vlans_mode", "enabled"})
 _NAT_FIELDS: Final = frozenset(
     {
         "originating_address",
@@ -71,95 +77,10 @@ _NAT_FIELDS: Final = frozenset(
     }
 )
 _SPEC: Final = re.compile(r"^(tcp|udp|any|\*)/([0-9]{1,5})$")
-# `snat ADDR|automap` and `snatpool NAME` as Tcl commands (`snat none` keeps the address).
-_IRULE_SNAT: Final = re.compile(r"(?:^|[;{\[])\s*(snatpool|snat)\s+([^\s;\]}]+)")
 _SIDES: Final = {"all": "both sides", "clientside": "client side", "serverside": "server side"}
-_SERVICES: Final = (("A/V", "av"), ("Access", "access"), ("Web Conferencing", "webconf"))
-
-
-def _arguments(required: Sequence[str], **properties: Any) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(required),
-        "properties": properties,
-    }
-
-
-def _roots(scope: Scope) -> tuple[Device, Topology]:
-    device, topology = scope["device"], scope["topology"]
-    if not isinstance(device, Device) or not isinstance(topology, Topology):
-        raise TypeError("the lync.* predicates need the device and topology roots")
-    return device, topology
-
-
-def _resolve(path: Path, scope: Scope, kind: type[Any]) -> Any:
-    """The value at ``path``: an instance of ``kind``, None (absent) or UNKNOWN."""
-    value = path.resolve(scope)
-    if value is None or value is UNKNOWN or isinstance(value, kind):
-        return value
-    raise TypeError(f"{path.text} is a {type(value).__name__}, not a {kind.__name__}")
-
-
-# A check of one resolved subject (an address, a virtual, a NAT) in its device and topology.
-Test = Callable[[Device, Topology, Any], Outcome]
-Prepare = Callable[[Mapping[str, Any], Compiler], Test]
-
-
-def _subject(
-    key: str, kind: type[Any], prepare: Prepare
-) -> Callable[[Mapping[str, Any], Compiler], Check]:
-    """The ``compile`` of a predicate about the object at the path argument ``key``.
-
-    ``prepare(args, compiler)`` reads the other arguments once and returns the test; the
-    subject unknown is undetermined, absent is a failure.
-    """
-
-    def compile_(args: Mapping[str, Any], c: Compiler) -> Check:
-        path = c.path(args.get(key), key)
-        test = prepare(args, c)
-
-        def check(scope: Scope) -> Outcome:
-            value = _resolve(path, scope, kind)
-            if value is UNKNOWN:
-                return unknown_outcome(path)
-            if value is None:
-                return FAILED
-            device, topology = _roots(scope)
-            return test(device, topology, value)
-
-        return check
-
-    return compile_
-
-
-def _fixed(test: Test) -> Prepare:
-    """A test without other arguments."""
-    return lambda args, c: test
-
-
-def _names(items: Iterable[str]) -> str:
-    return ", ".join(items) or "none"
 
 
 # -- VLANs -----------------------------------------------------------------------------------------
-
-
-def _universe(device: Device, *extra: Iterable[str]) -> frozenset[str]:
-    """Every VLAN the configuration names (the VLAN objects and the lists that refer to them)."""
-    found = set(device.vlans)
-    for vlans in extra:
-        found.update(vlans)
-    return frozenset(found)
-
-
-def _active(mode: str, vlans: Sequence[str], universe: frozenset[str]) -> frozenset[str] | None:
-    """The VLANs a listener is enabled on; None: every VLAN."""
-    if mode == "all":
-        return None
-    if mode == "enabled":
-        return frozenset(vlans)
-    return universe - frozenset(vlans)
 
 
 def _overlap(first: frozenset[str] | None, second: frozenset[str] | None) -> bool:
@@ -168,15 +89,6 @@ def _overlap(first: frozenset[str] | None, second: frozenset[str] | None) -> boo
     if second is None:
         return bool(first)
     return bool(first & second)
-
-
-def _on_any(mode: str, vlans: Sequence[str], targets: Sequence[str]) -> bool:
-    """Enabled on one of ``targets`` (True when the targets are not known)."""
-    if not targets or mode == "all":
-        return True
-    if mode == "enabled":
-        return any(v in vlans for v in targets)
-    return any(v not in vlans for v in targets)
 
 
 def _from_outside(
@@ -194,31 +106,15 @@ def _from_outside(
 def _vlan_text(mode: str, vlans: Sequence[str]) -> str:
     if mode == "all":
         return "all VLANs"
-    return f"{'VLANs' if mode == 'enabled' else 'all VLANs but'} {_names(vlans)}"
+    return f"{'VLANs' if mode == 'enabled' else 'all VLANs but'} {listing(vlans)}"
 
 
 # -- addresses and the Edge topology ---------------------------------------------------------------
 
 
-def _endpoint(address: Address, port: int) -> str:
-    return f"{address}{':' if address.ip.version == 4 else '.'}{port}"
-
-
-def _host_mask(address: Address) -> str:
-    return "255.255.255.255" if address.ip.version == 4 else "ffff:" * 7 + "ffff"
-
-
 def _object_name(prefix: str, address: Address) -> str:
     """A tmsh-safe object name for an address (``%`` is not allowed in names)."""
     return f"/Common/{prefix}_{str(address).replace('%', '_rd').replace(':', '_')}"
-
-
-def _server_of(topology: Topology, address: Address) -> EdgeServer | None:
-    for pool in topology.pools:
-        for server in pool.servers:
-            if address in (server.av, server.access, server.webconf):
-                return server
-    return None
 
 
 def _pool_of(topology: Topology, address: Address) -> EdgePool | None:
@@ -228,18 +124,10 @@ def _pool_of(topology: Topology, address: Address) -> EdgePool | None:
     return topology.pools[0] if topology.pools else None
 
 
-def _service(topology: Topology, address: Address) -> str | None:
-    """``A/V``, ``Access`` or ``Web Conferencing`` for an Edge external address."""
-    for service, key in _SERVICES:
-        if address in getattr(topology, f"{key}_addresses"):
-            return service
-    return None
-
-
 def _describe(topology: Topology, address: Address) -> str:
     """``A/V, edge02`` for an Edge external address (the service and the server, when known)."""
-    server = _server_of(topology, address)
-    parts = [_service(topology, address) or "Edge external", server.name if server else ""]
+    server = server_of(topology, address)
+    parts = [service_of(topology, address) or "Edge external", server.name if server else ""]
     return ", ".join(p for p in parts if p)
 
 
@@ -250,28 +138,6 @@ def _virtual_translation(vs: VirtualServer) -> str:
     if vs.snat_type == "snat":
         return f"snatpool {vs.snat_pool}"
     return vs.snat_type
-
-
-def _snat_translation(snat: Snat) -> str:
-    if snat.automap:
-        return "automap"
-    if snat.snatpool:
-        return f"snatpool {snat.snatpool}"
-    return f"translation {snat.translation}" if snat.translation else "no translation"
-
-
-def irule_snat_commands(text: str) -> list[str]:
-    """The ``snat``/``snatpool`` commands of an iRule that translate (``snat none`` does not)."""
-    found: list[str] = []
-    for line in text.splitlines():
-        if line.lstrip().startswith("#"):
-            continue
-        for match in _IRULE_SNAT.finditer(line):
-            command, argument = match.groups()
-            if command == "snat" and argument == "none":
-                continue
-            found.append(f"{command} {argument}")
-    return found
 
 
 def _irule_translators(
@@ -304,17 +170,6 @@ def _rules_without(vs: VirtualServer, removed: Iterable[str]) -> str:
     )
 
 
-def _known_miss(vs: VirtualServer, field: str, address: Address) -> bool:
-    """The virtual's known source or destination network does not contain ``address`` (no
-    ``source`` means any source)."""
-    if field in vs.unknown:
-        return False
-    network: Network | None = getattr(vs, field)
-    if network is None:
-        return field != "source_network"
-    return not network.contains(address)
-
-
 @dataclass(frozen=True, slots=True)
 class _Translator:
     """Something that rewrites an Edge address as a source: what it is, and the tmsh fix."""
@@ -334,28 +189,18 @@ def _source_translators(
     """
     edge_vlans = topology.edge_external_vlans
     found: list[_Translator] = []
-    if "snats" in device.unknown_kinds:
-        unsure.append("ltm snat objects")
-    for snat in sorted(device.snats.values(), key=lambda s: s.name):
-        if _SNAT_FIELDS & snat.unknown:
-            unsure.append(snat.name)
-            continue
-        if not snat.enabled or not any(o.contains(address) for o in snat.origins):
-            continue
-        if not _on_any(snat.vlans_mode, snat.vlans, edge_vlans):
-            continue
+    for snat in snats_covering(device, address, edge_vlans, unsure):
         found.append(
             _Translator(
                 snat.name,
-                f"ltm snat {snat.name} (origins {_names(str(o) for o in snat.origins)}, "
-                f"{_snat_translation(snat)})",
+                f"ltm snat {snat.name} (origins {listing(snat.origins)}, {snat_translation(snat)})",
                 _snat_fix(snat, topology),
             )
         )
     if FORWARDING_VIRTUALS in device.unknown_kinds:
         unsure.append("forwarding virtuals")
     for vs in sorted(device.virtual_servers.values(), key=lambda v: v.name):
-        if _known_miss(vs, "source_network", address):
+        if known_miss(vs, "source_network", address):
             continue
         if _FORWARDER_FIELDS & vs.unknown:
             if "type" in vs.unknown or vs.type == "ip-forward":
@@ -363,7 +208,7 @@ def _source_translators(
             continue
         if vs.type != "ip-forward" or not vs.enabled:
             continue
-        if not _on_any(vs.vlans_mode, vs.vlans, edge_vlans):
+        if not enabled_on_any(vs.vlans_mode, vs.vlans, edge_vlans):
             continue
         if vs.snat_type != "none":
             found.append(
@@ -404,64 +249,30 @@ def _snat_fix(snat: Snat, topology: Topology) -> str:
 # -- lync.av-listeners -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Listen:
-    protocol: str
-    port: int
-
-    @property
-    def text(self) -> str:
-        return f"{self.protocol}/{self.port}"
-
-    def matches(self, vs: VirtualServer, any_protocol: bool) -> bool:
-        if vs.port != self.port:
-            return False
-        if self.protocol in ("*", vs.ip_protocol):
-            return True
-        return any_protocol and vs.ip_protocol == "any" and self.protocol in ("tcp", "udp")
-
-
-def _listeners(device: Device, address: Address) -> tuple[list[VirtualServer], list[str]]:
-    """The enabled virtuals listening on ``address`` (host mask), and those that may."""
-    found: list[VirtualServer] = []
-    unsure: list[str] = []
-    for vs in sorted(device.virtual_servers.values(), key=lambda v: v.name):
-        if "destination" not in vs.unknown and vs.destination != address:
-            continue
-        if _LISTENER_FIELDS & vs.unknown:
-            unsure.append(vs.name)
-            continue
-        if vs.type not in _LISTENER_TYPES or not vs.enabled:
-            continue
-        if vs.mask is None or vs.mask == address.ip.max_prefixlen:
-            found.append(vs)
-    return found, unsure
-
-
 def _prepare_listeners(args: Mapping[str, Any], c: Compiler) -> Test:
-    specs: list[_Listen] = []
+    specs: list[Listen] = []
     for i, text in enumerate(c.require(args, "ports", list)):
         match = _SPEC.match(text) if isinstance(text, str) else None
         if match is None:
             raise c.error("a port is 'tcp/443', 'udp/3478', 'any/3478' or '*/3478'", "ports", i)
-        specs.append(_Listen(match.group(1), int(match.group(2))))
+        specs.append(Listen(match.group(1), int(match.group(2))))
     if not specs:
         raise c.error("'ports' must not be empty", "ports")
     any_protocol = c.optional(args, "any-protocol", bool, True)
 
     def test(device: Device, topology: Topology, address: Address) -> Outcome:
-        listeners, unsure = _listeners(device, address)
+        listeners, unsure = vip_listeners(device, address)
         missing = [s for s in specs if not any(s.matches(vs, any_protocol) for vs in listeners)]
         if not missing:
             return PASSED
         if unsure:
-            return Outcome(Status.UNDETERMINED, {"unknown": unsure})
+            return undetermined(*unsure)
         present = sorted({f"{vs.ip_protocol}/{vs.port}" for vs in listeners})
         return Outcome(
             Status.FAIL,
             {
                 "missing": [s.text for s in missing],
-                "ports": _names(present),
+                "ports": listing(present),
                 "tmsh": "\n".join(_listener_fix(device, address, s, listeners) for s in missing),
             },
         )
@@ -470,7 +281,7 @@ def _prepare_listeners(args: Mapping[str, Any], c: Compiler) -> Test:
 
 
 def _listener_fix(
-    device: Device, address: Address, spec: _Listen, listeners: Sequence[VirtualServer]
+    device: Device, address: Address, spec: Listen, listeners: Sequence[VirtualServer]
 ) -> str:
     """tmsh for a missing listener: fix the protocol of a virtual on that port, or create one
     (and its pool) modelled on the VIP's other virtual."""
@@ -488,10 +299,10 @@ def _listener_fix(
     name = re.sub(r"[0-9]+$", str(spec.port), base) if base[-1].isdigit() else f"{base}_{spec.port}"
     if name in device.virtual_servers:
         name = f"{name}_{protocol}"
-    pool = device.pools.get(model.pool) if model and model.pool else None
+    pool = pool_of(device, model) if model else None
     members = (
         " ".join(
-            f"{_endpoint(m.address, spec.port)} {{ }}"
+            f"{endpoint(m.address, spec.port)} {{ }}"
             for m in (pool.members if isinstance(pool, Pool) else ())
             if m.address is not None
         )
@@ -509,8 +320,8 @@ def _listener_fix(
     return (
         f"create ltm pool {name}_pool {{ load-balancing-mode least-connections-member "
         f"members replace-all-with {{ {members} }} monitor {monitor} }}\n"
-        f"create ltm virtual {name} {{ destination {_endpoint(address, spec.port)} "
-        f"ip-protocol {protocol} mask {_host_mask(address)} pool {name}_pool "
+        f"create ltm virtual {name} {{ destination {endpoint(address, spec.port)} "
+        f"ip-protocol {protocol} mask {host_mask(address)} pool {name}_pool "
         f"profiles replace-all-with {{ {profile} }} "
         f"persist replace-all-with {{ {persist} {{ default yes }} }}{vlans} }}"
     )
@@ -570,7 +381,7 @@ def _hidden_snat(device: Device, topology: Topology, vs: VirtualServer) -> Outco
             Status.FAIL,
             {"translated_by": culprits, "how": "; ".join(reasons), "tmsh": "\n".join(fixes)},
         )
-    return Outcome(Status.UNDETERMINED, {"unknown": unsure}) if unsure else PASSED
+    return undetermined(*unsure) if unsure else PASSED
 
 
 def _global_snats(
@@ -587,13 +398,13 @@ def _global_snats(
         unsure.append("ltm snat objects")
         return
     snats = sorted(device.snats.values(), key=lambda s: s.name)
-    universe = _universe(device, vs.vlans, *(s.vlans for s in snats))
-    listening = _active(vs.vlans_mode, vs.vlans, universe)
+    universe = vlan_universe(device, vs.vlans, *(s.vlans for s in snats))
+    listening = enabled_vlans(vs.vlans_mode, vs.vlans, universe)
     for snat in snats:
-        if _SNAT_FIELDS & snat.unknown:
+        if SNAT_FIELDS & snat.unknown:
             unsure.append(snat.name)
             continue
-        active = _active(snat.vlans_mode, snat.vlans, universe)
+        active = enabled_vlans(snat.vlans_mode, snat.vlans, universe)
         if not snat.enabled or not _overlap(listening, active):
             continue
         clients = [str(o) for o in snat.origins if _client_space(o, vs.destination, topology)]
@@ -601,7 +412,7 @@ def _global_snats(
             continue
         culprits.append(snat.name)
         reasons.append(
-            f"ltm snat {snat.name} ({_snat_translation(snat)}, origins {_names(clients)}, "
+            f"ltm snat {snat.name} ({snat_translation(snat)}, origins {listing(clients)}, "
             f"enabled on {_vlan_text(snat.vlans_mode, snat.vlans)}) also matches clients "
             f"arriving on {_vlan_text(vs.vlans_mode, vs.vlans)}"
         )
@@ -619,7 +430,7 @@ def _global_snats(
 
 def _nagle_off(device: Device, topology: Topology, vs: VirtualServer) -> Outcome:
     if "profiles" in vs.unknown or not vs.profiles:
-        return Outcome(Status.UNDETERMINED, {"unknown": [f"{vs.name} profiles"]})
+        return undetermined(f"{vs.name} profiles")
     offending: list[tuple[ProfileRef, Profile, str]] = []
     unresolved: list[str] = []
     for ref in vs.profiles:
@@ -649,7 +460,7 @@ def _nagle_off(device: Device, topology: Topology, vs: VirtualServer) -> Outcome
             },
         )
     if unresolved:
-        return Outcome(Status.UNDETERMINED, {"unknown": unresolved})
+        return undetermined(*unresolved)
     return PASSED
 
 
@@ -683,13 +494,13 @@ def _reachable(device: Device, topology: Topology, address: Address) -> Outcome:
     if set(topology.edge_external_vlans) & set(topology.upstream_vlans):
         return PASSED  # one-arm: the upstream router reaches the Edge subnet directly
     inside = frozenset(topology.edge_external_vlans) | frozenset(topology.edge_internal_vlans)
-    universe = _universe(device)
+    universe = vlan_universe(device)
     unsure: list[str] = []
     near: list[str] = []
     protocols: set[str] = set()
     for vs in sorted(device.virtual_servers.values(), key=lambda v: v.name):
         if _FORWARDER_FIELDS & vs.unknown:
-            if not _known_miss(vs, "destination_network", address) and (
+            if not known_miss(vs, "destination_network", address) and (
                 "type" in vs.unknown or vs.type == "ip-forward"
             ):
                 unsure.append(vs.name)
@@ -711,7 +522,8 @@ def _reachable(device: Device, topology: Topology, address: Address) -> Outcome:
     if "any" in protocols or {"tcp", "udp"} <= protocols:
         return PASSED
     if protocols:
-        near.append(f"the forwarding virtuals containing it carry only {_names(sorted(protocols))}")
+        carried = listing(sorted(protocols))
+        near.append(f"the forwarding virtuals containing it carry only {carried}")
     if FORWARDING_VIRTUALS in device.unknown_kinds:
         unsure.append("forwarding virtuals")
     if "nats" in device.unknown_kinds:
@@ -728,14 +540,14 @@ def _reachable(device: Device, topology: Topology, address: Address) -> Outcome:
             return PASSED
         near.append(
             f"ltm nat {nat.name} ({nat.translation_address}) is "
-            + ("disabled" if not nat.enabled else f"enabled only on {_names(nat.vlans)}")
+            + ("disabled" if not nat.enabled else f"enabled only on {listing(nat.vlans)}")
         )
     if unsure:
-        return Outcome(Status.UNDETERMINED, {"unknown": unsure})
-    listeners, _ = _listeners(device, address)
+        return undetermined(*unsure)
+    listeners, _ = vip_listeners(device, address)
     if listeners:
         near.append(
-            f"only the standard virtuals {_names(vs.name for vs in listeners)} listen on it "
+            f"only the standard virtuals {listing(vs.name for vs in listeners)} listen on it "
             "(no forwarding for the 50000-59999 media range)"
         )
     why = (
@@ -747,7 +559,7 @@ def _reachable(device: Device, topology: Topology, address: Address) -> Outcome:
     upstream = " ".join(topology.upstream_vlans) or "<upstream VLAN>"
     fix = (
         f"create ltm virtual {_object_name('lync_av_inbound_fwd', address)} {{ "
-        f"destination {_endpoint(address, 0)} mask {_host_mask(address)} ip-forward "
+        f"destination {endpoint(address, 0)} mask {host_mask(address)} ip-forward "
         "ip-protocol any profiles replace-all-with { /Common/fastL4 } translate-address disabled "
         f"translate-port disabled vlans replace-all-with {{ {upstream} }} vlans-enabled }}"
     )
@@ -772,7 +584,7 @@ def _forwarder_problem(vs: VirtualServer, universe: frozenset[str], inside: froz
     if vs.ip_protocol not in ("any", "tcp", "udp"):
         return f"forwards {vs.ip_protocol} only"
     if not _from_outside(vs.vlans_mode, vs.vlans, universe, inside):
-        return f"is enabled only on the Edge VLANs {_names(vs.vlans)}"
+        return f"is enabled only on the Edge VLANs {listing(vs.vlans)}"
     return ""
 
 
@@ -792,7 +604,7 @@ def _nat_for_private(device: Device, topology: Topology, address: Address) -> Ou
     if not (topology.nat_design and address.is_private):
         return PASSED  # public addresses, or no NAT design: nothing to translate
     if "nats" in device.unknown_kinds:
-        return Outcome(Status.UNDETERMINED, {"unknown": ["ltm nat objects"]})
+        return undetermined("ltm nat objects")
     return _one_to_one(device, topology, address)
 
 
@@ -812,19 +624,19 @@ def _one_to_one(device: Device, topology: Topology, address: Address) -> Outcome
     # Access and Web Conferencing may leave through a SNAT instead ("SNAT out").
     if (
         not active
-        and _service(topology, address) != "A/V"
+        and service_of(topology, address) != "A/V"
         and _source_translators(device, topology, address, unsure)
     ):
         return PASSED
     if unsure:
-        return Outcome(Status.UNDETERMINED, {"unknown": unsure})
+        return undetermined(*unsure)
     if not active:
         public = _public_address(topology, address)
         problem = "0 ltm nat (exactly one 1:1 NAT required)"
         disabled = [n.name for n in nats if not n.enabled]
         if disabled:
-            problem += f"; {_names(disabled)} disabled"
-        if _service(topology, address) != "A/V":
+            problem += f"; {listing(disabled)} disabled"
+        if service_of(topology, address) != "A/V":
             problem += "; no SNAT lets it leave either"
         if public is not None:
             problem += f"; the intent expects translation {public}"
@@ -833,7 +645,7 @@ def _one_to_one(device: Device, topology: Topology, address: Address) -> Outcome
         keep = _preferred(topology, address, active)
         return _nat_failure(
             service,
-            f"{len(active)} ltm nat objects ({_names(n.name for n in active)}): exactly one "
+            f"{len(active)} ltm nat objects ({listing(n.name for n in active)}): exactly one "
             "1:1 NAT per address",
             "\n".join(f"delete ltm nat {n.name}" for n in active if n is not keep),
         )
@@ -854,8 +666,8 @@ def _nat_settings(device: Device, topology: Topology, nat: Nat, service: str) ->
             "the Edge server's own traffic is not translated",
         ),
     ):
-        if not _on_any(nat.vlans_mode, nat.vlans, wanted):
-            problems.append(f"not enabled on the {role} VLAN {_names(wanted)} ({effect})")
+        if not enabled_on_any(nat.vlans_mode, nat.vlans, wanted):
+            problems.append(f"not enabled on the {role} VLAN {listing(wanted)} ({effect})")
             vlans.extend(v for v in wanted if v not in vlans)
             missing_vlans = True
     if missing_vlans:
@@ -882,7 +694,7 @@ def _nat_settings(device: Device, topology: Topology, nat: Nat, service: str) ->
     if translation is None:
         problems.append("no translation-address")
     elif shared:
-        problems.append(f"translation-address {translation} also used by {_names(shared)}")
+        problems.append(f"translation-address {translation} also used by {listing(shared)}")
     public = _public_address(topology, nat.originating_address)
     if (translation is None or shared) and public is not None:
         changes.append(f"translation-address {public}")
@@ -902,7 +714,7 @@ def _nat_failure(service: str, problem: str, fix: str) -> Outcome:
 
 def _public_address(topology: Topology, address: Address | None) -> Address | None:
     """The public A/V address the intent declares for the server of ``address``."""
-    server = _server_of(topology, address) if address is not None else None
+    server = server_of(topology, address) if address is not None else None
     if server is None or server.av != address:
         return None
     return server.av_public_ip
@@ -919,9 +731,9 @@ def _preferred(topology: Topology, address: Address, nats: Sequence[Nat]) -> Nat
 
 
 def _create_nat(topology: Topology, address: Address, public: Address | None) -> str:
-    server = _server_of(topology, address)
+    server = server_of(topology, address)
     service = {"A/V": "av", "Access": "access", "Web Conferencing": "webconf"}.get(
-        _service(topology, address) or "", "edge"
+        service_of(topology, address) or "", "edge"
     )
     name = (
         f"/Common/{server.name}_{service}_nat" if server else _object_name("lync_edge_nat", address)
@@ -946,7 +758,7 @@ def _prepare_matches_topology(args: Mapping[str, Any], c: Compiler) -> Test:
 
     def test(device: Device, topology: Topology, nat: Nat) -> Outcome:
         if {"originating_address", "translation_address"} & nat.unknown:
-            return Outcome(Status.UNDETERMINED, {"unknown": [nat.name]})
+            return undetermined(nat.name)
         contradictions, missing, fix = _topology_facts(topology, nat)
         if contradictions:
             return Outcome(Status.FAIL, {"problem": "; ".join(contradictions), "tmsh": fix})
@@ -987,7 +799,7 @@ def _topology_facts(topology: Topology, nat: Nat) -> tuple[list[str], list[str],
         fixes.append(builder)
     elif enabled is None:
         missing.append("topology_nat_enabled")
-    server = _server_of(topology, origin) if origin is not None else None
+    server = server_of(topology, origin) if origin is not None else None
     public = server.av_public_ip if server is not None and server.av == origin else None
     if public is None:
         owner = f"server {server.name}" if server else f"a server with A/V address {origin}"
@@ -1035,57 +847,56 @@ def _no_pat(device: Device, topology: Topology, address: Address) -> Outcome:
                 "tmsh": "\n".join(dict.fromkeys(t.fix for t in translators)),
             },
         )
-    return Outcome(Status.UNDETERMINED, {"unknown": unsure}) if unsure else PASSED
+    return undetermined(*unsure) if unsure else PASSED
 
 
 # -- the predicates --------------------------------------------------------------------------------
 
-_ADDRESS_ONLY: Final = _arguments(["address"], address=PATH)
-_VIRTUAL_ONLY: Final = _arguments(["virtual"], virtual=PATH)
-
 PREDICATES: list[Predicate] = [
-    Predicate(
+    object_predicate(
         "lync.av-listeners",
-        _subject("address", Address, _prepare_listeners),
-        _arguments(
-            ["address", "ports"],
-            address=PATH,
-            ports={
-                "type": "array",
-                "minItems": 1,
-                "items": {"type": "string", "pattern": _SPEC.pattern},
-            },
-            **{"any-protocol": {"type": "boolean"}},
-        ),
+        "address",
+        Address,
+        with_roots(_prepare_listeners),
         "enabled virtuals listen on the address at `address` (host mask) for every one of "
         "`ports` (`udp/3478`, `tcp/443`, `*/3478` for any protocol); an `ip-protocol any` "
         "virtual counts for tcp and udp unless `any-protocol` is false. Witnesses `missing` "
         "(list), `ports` (the listeners found) and `tmsh` (the fix)",
         "lync.av-listeners: {address: object.destination, ports: [udp/3478, tcp/443]}",
+        required=["ports"],
+        ports={
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "pattern": _SPEC.pattern},
+        },
+        **{"any-protocol": {"type": "boolean"}},
     ),
-    Predicate(
+    object_predicate(
         "lync.av-no-hidden-snat",
-        _subject("virtual", VirtualServer, _fixed(_hidden_snat)),
-        _VIRTUAL_ONLY,
+        "virtual",
+        VirtualServer,
+        with_roots(fixed(_hidden_snat)),
         "no global `ltm snat` translates the clients of the virtual at `virtual` (enabled on a "
         "VLAN it listens on, origins holding client space, the virtual itself without SNAT) "
         "and none of its iRules calls `snat`/`snatpool`. Witnesses `translated_by` (list), "
         "`how` and `tmsh`",
         "lync.av-no-hidden-snat: {virtual: object}",
     ),
-    Predicate(
+    object_predicate(
         "lync.av-nagle-off",
-        _subject("virtual", VirtualServer, _fixed(_nagle_off)),
-        _VIRTUAL_ONLY,
+        "virtual",
+        VirtualServer,
+        with_roots(fixed(_nagle_off)),
         "the virtual at `virtual` uses fastL4, or TCP profiles whose effective `nagle` is "
         "disabled; undetermined when a profile cannot be resolved. Witnesses `profiles` "
         "(list), `nagle` and `tmsh`",
         "lync.av-nagle-off: {virtual: object}",
     ),
-    Predicate(
+    object_predicate(
         "lync.av-reachable",
-        _subject("address", Address, _fixed(_reachable)),
-        _ADDRESS_ONLY,
+        "address",
+        Address,
+        with_roots(fixed(_reachable)),
         "Internet clients can reach the Edge address at `address` directly: an ip-forward "
         "virtual whose destination contains it (same route domain, enabled on a VLAN outside "
         "the Edge VLANs, tcp and udp, any port) or an enabled `ltm nat` originating from it. "
@@ -1093,37 +904,42 @@ PREDICATES: list[Predicate] = [
         "designs. Witnesses `why`, `service` and `tmsh`",
         "lync.av-reachable: {address: address}",
     ),
-    Predicate(
+    object_predicate(
         "lync.nat-edge-service",
-        _subject("address", Address, _fixed(_edge_service)),
-        _ADDRESS_ONLY,
+        "address",
+        Address,
+        with_roots(fixed(_edge_service)),
         "the address at `address` is an Edge external address; witness `service` (`A/V, "
         "edge01`), also when it passes",
         "lync.nat-edge-service: {address: object.originating_address}",
     ),
-    Predicate(
+    object_predicate(
         "lync.nat-one-to-one",
-        _subject("address", Address, _fixed(_nat_for_private)),
-        _ADDRESS_ONLY,
+        "address",
+        Address,
+        with_roots(fixed(_nat_for_private)),
         "a private Edge external address of a NAT design has exactly one enabled `ltm nat`, "
         "enabled on the upstream and Edge external VLANs, with arp, a floating traffic group "
         "in HA and a translation address of its own (Access and Web Conferencing addresses may "
         "leave through a SNAT instead). Witnesses `service`, `problem` and `tmsh`",
         "lync.nat-one-to-one: {address: address}",
     ),
-    Predicate(
+    object_predicate(
         "lync.nat-matches-topology",
-        _subject("nat", Nat, _prepare_matches_topology),
-        _arguments(["nat"], nat=PATH, undeclared={"enum": ["fail", "pass"]}),
+        "nat",
+        Nat,
+        with_roots(_prepare_matches_topology),
         "the `ltm nat` at `nat` agrees with the Lync topology: the Edge pool is NAT-enabled "
         "and the translation address is the server's declared `av_public_ip`; intent facts "
         "not declared fail unless `undeclared` is `pass`. Witnesses `problem` and `tmsh`",
         "lync.nat-matches-topology: {nat: object}",
+        undeclared={"enum": ["fail", "pass"]},
     ),
-    Predicate(
+    object_predicate(
         "lync.nat-no-pat",
-        _subject("address", Address, _fixed(_no_pat)),
-        _ADDRESS_ONLY,
+        "address",
+        Address,
+        with_roots(fixed(_no_pat)),
         "nothing but its own 1:1 `ltm nat` translates the A/V Edge address at `address` as a "
         "source (no `ltm snat`, no SNAT or `snat` iRule on a forwarding virtual); passes for "
         "public addresses outside a NAT design (LYNC-EDGE-NET-003). Witnesses `how`, "

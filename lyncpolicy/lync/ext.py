@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from lyncpolicy.addresses import Address, parse_address
+from lyncpolicy.builtin_predicates import CONDITION, PATH, arguments
 from lyncpolicy.conditions import (
     FAILED,
     PASSED,
@@ -36,11 +37,19 @@ from lyncpolicy.conditions import (
     iter_items,
     unknown_outcome,
 )
+from lyncpolicy.lync.common import (
+    Build,
+    Evaluate,
+    device_root,
+    endpoint,
+    fixed,
+    object_predicate,
+    pool_of,
+    undetermined,
+)
 from lyncpolicy.model import Device, Monitor, Pool, PoolMember, VirtualServer
 from lyncpolicy.topology import CONFIDENT, EXTERNAL_ROLES, EdgeVip, Topology
 
-PATH: Final = {"$ref": "#/$defs/path"}
-CONDITION: Final = {"$ref": "#/$defs/condition"}
 ROLE: Final = {"type": ["string", "array"], "minItems": 1, "items": {"type": "string"}}
 SERVICE_PATTERN: Final = r"^(tcp|udp|sctp|\*)/([0-9]{1,5}|\*)$"
 SERVICE: Final = {"type": "string", "pattern": SERVICE_PATTERN}
@@ -91,22 +100,6 @@ _PORT_SUFFIX: Final = re.compile(r"_\d+$")
 # -- small helpers -----------------------------------------------------------------------------
 
 
-def _arguments(required: Iterable[str], **properties: Any) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(required),
-        "properties": properties,
-    }
-
-
-def _device(scope: Scope) -> Device:
-    device = scope["device"]
-    if not isinstance(device, Device):
-        raise TypeError(f"the device root is a {type(device).__name__}")
-    return device
-
-
 def _roles(scope: Scope) -> Mapping[str, Iterable[str]] | None:
     """The object roles of the topology step; None when there are none (undetermined)."""
     roles = scope.get("roles")
@@ -131,10 +124,6 @@ def _strings(c: Compiler, args: Mapping[str, Any], key: str) -> tuple[str, ...]:
 def _unknown_fields(obj: object, *fields: str) -> list[str]:
     hidden: frozenset[str] = getattr(obj, "unknown", frozenset())
     return [f"{getattr(obj, 'name', '?')}.{f}" for f in fields if f in hidden]
-
-
-def _undetermined(*what: str) -> Outcome:
-    return Outcome(Status.UNDETERMINED, {"unknown": list(what)})
 
 
 def _number(text: str | None) -> float | None:
@@ -174,17 +163,8 @@ def _matches(pattern: str, vs: VirtualServer) -> bool:
     return (protocol in ("*", vs.ip_protocol)) and (port == "*" or str(vs.port) == port)
 
 
-def _pool_of(device: Device, vs: VirtualServer) -> Pool | None:
-    return device.pools.get(vs.pool) if vs.pool else None
-
-
 def _addresses(members: Iterable[PoolMember]) -> list[Address]:
     return sorted({m.address for m in members if m.address is not None})
-
-
-def _endpoint(address: Address, port: int | None) -> str:
-    separator = "." if address.ip.version == 6 else ":"
-    return f"{address}{separator}{port if port is not None else 0}"
 
 
 def _virtuals_using(device: Device, pool: Pool) -> list[VirtualServer]:
@@ -214,52 +194,6 @@ def _role_text(roles: Iterable[str]) -> str:
     order = {role: i for i, role in enumerate(ROLE_NAMES)}
     ranked = sorted(roles, key=lambda r: (order.get(r, len(order)), r))
     return ", ".join(ROLE_NAMES.get(r, r) for r in ranked)
-
-
-Evaluate = Callable[[Any, Scope], Outcome]
-
-
-def _object_predicate(
-    name: str,
-    arg: str,
-    kind: type[Any],
-    build: Callable[[Mapping[str, Any], Compiler], Evaluate],
-    summary: str,
-    example: str,
-    *,
-    required: Sequence[str] = (),
-    **extra: Any,
-) -> Predicate:
-    """A predicate over the model object at the path argument ``arg``.
-
-    ``build(args, compiler)`` checks the other arguments once and returns ``evaluate(obj,
-    scope)``, which runs when the object is present and known: an absent object fails, an
-    unknown one is undetermined, and an object of another type is an internal error.
-    """
-
-    def compile_(args: Mapping[str, Any], c: Compiler) -> Check:
-        path = c.path(args.get(arg), arg)
-        evaluate = build(args, c)
-
-        def check(scope: Scope) -> Outcome:
-            value = path.resolve(scope)
-            if value is UNKNOWN:
-                return unknown_outcome(path)
-            if value is None:
-                return FAILED
-            if not isinstance(value, kind):
-                raise TypeError(f"{path.text} is a {type(value).__name__}, not a {kind.__name__}")
-            return evaluate(value, scope)
-
-        return check
-
-    schema = _arguments([arg, *required], **{arg: PATH}, **extra)
-    return Predicate(name, compile_, schema, summary, example)
-
-
-def _fixed(evaluate: Evaluate) -> Callable[[Mapping[str, Any], Compiler], Evaluate]:
-    """``build`` for predicates without other arguments."""
-    return lambda args, c: evaluate
 
 
 # -- GEN-001 and GEN-002: the topology as a whole ----------------------------------------------
@@ -296,11 +230,11 @@ def _roles_resolved(topology: Topology, scope: Scope) -> Outcome:
     return PASSED
 
 
-EDGE_ROLES_RESOLVED = _object_predicate(
+EDGE_ROLES_RESOLVED = object_predicate(
     "lync.edge-roles-resolved",
     "topology",
     Topology,
-    _fixed(_roles_resolved),
+    fixed(_roles_resolved),
     "every Edge role of the topology at `topology` was declared or inferred with a confidence "
     "of at least 0.7, and Lync hints led to a recognized Edge; witnesses `advisory` (the objects "
     "checked in advisory mode) and `summary`",
@@ -330,11 +264,11 @@ def _lb_consistent(topology: Topology, scope: Scope) -> Outcome:
     return PASSED
 
 
-EDGE_LB_CONSISTENT = _object_predicate(
+EDGE_LB_CONSISTENT = object_predicate(
     "lync.edge-lb-consistent",
     "topology",
     Topology,
-    _fixed(_lb_consistent),
+    fixed(_lb_consistent),
     "the Edge interfaces use one load-balancing type: no Edge VIP when the intent declares "
     "`dns`; no internal Edge VIP without external ones unless `hlb` is declared (VIPs "
     "recognized with confidence >= 0.7); witnesses `vips` and `summary`",
@@ -349,10 +283,10 @@ def _build_pool_members_in(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     address_paths = c.paths(c.require(args, "addresses", list), "addresses")
 
     def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
-        pool = _pool_of(_device(scope), vs)
+        pool = pool_of(device_root(scope), vs)
         hidden = _unknown_fields(vs, "pool") + (_unknown_fields(pool, "members") if pool else [])
         if hidden:
-            return _undetermined(*hidden)
+            return undetermined(*hidden)
         if pool is None:
             return FAILED
         wanted: set[object] = set()
@@ -367,7 +301,7 @@ def _build_pool_members_in(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     return evaluate
 
 
-POOL_MEMBERS_IN = _object_predicate(
+POOL_MEMBERS_IN = object_predicate(
     "lync.pool-members-in",
     "virtual",
     VirtualServer,
@@ -398,7 +332,7 @@ def _build_member_count(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     def evaluate(pool: Pool, scope: Scope) -> Outcome:
         hidden = _unknown_fields(pool, "members")
         if hidden:
-            return _undetermined(*hidden)
+            return undetermined(*hidden)
         least, most = next(((lo, hi) for when, lo, hi in cases if when(scope).passed), (low, high))
         servers = _addresses(pool.members)
         count = len(servers)
@@ -411,7 +345,7 @@ def _build_member_count(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     return evaluate
 
 
-MEMBER_COUNT = _object_predicate(
+MEMBER_COUNT = object_predicate(
     "lync.member-count",
     "pool",
     Pool,
@@ -443,22 +377,22 @@ def _member_ports(pool: Pool, scope: Scope) -> Outcome:
     """Members listening on another port than a virtual that sends to them (translation)."""
     hidden = _unknown_fields(pool, "members")
     if hidden:
-        return _undetermined(*hidden)
+        return undetermined(*hidden)
     translated: list[str] = []
     virtuals: list[str] = []
     fixes: list[str] = []
-    for vs in _virtuals_using(_device(scope), pool):
+    for vs in _virtuals_using(device_root(scope), pool):
         hidden = _unknown_fields(vs, "port", "translate_port")
         if hidden:
-            return _undetermined(*hidden)
+            return undetermined(*hidden)
         if not vs.translate_port or not vs.port:
             continue
         wrong = [m for m in pool.members if m.address is not None and m.port not in (0, vs.port)]
         if not wrong:
             continue
-        translated.extend(_endpoint(m.address, m.port) for m in wrong if m.address is not None)
+        translated.extend(endpoint(m.address, m.port) for m in wrong if m.address is not None)
         virtuals.append(f"{vs.name} listens on {vs.port}")
-        kept = " ".join(_endpoint(a, vs.port) for a in _addresses(pool.members))
+        kept = " ".join(endpoint(a, vs.port) for a in _addresses(pool.members))
         fixes.append(f"modify ltm pool {pool.name} members replace-all-with {{ {kept} }}")
     if not translated:
         return PASSED
@@ -474,11 +408,11 @@ def _member_ports(pool: Pool, scope: Scope) -> Outcome:
     )
 
 
-MEMBER_PORTS_MATCH = _object_predicate(
+MEMBER_PORTS_MATCH = object_predicate(
     "lync.member-ports-match",
     "pool",
     Pool,
-    _fixed(_member_ports),
+    fixed(_member_ports),
     "every member of the pool at `pool` listens on the port of each virtual that uses the pool "
     "(members on port 0 and virtuals with translate-port disabled are fine); witnesses "
     "`translated`, `virtuals`, `translation` (a sentence) and `tmsh`",
@@ -488,7 +422,7 @@ MEMBER_PORTS_MATCH = _object_predicate(
 
 def _with_roles(
     check: Callable[[Pool, Mapping[str, Iterable[str]], frozenset[str], Scope], Outcome],
-) -> Callable[[Mapping[str, Any], Compiler], Evaluate]:
+) -> Build:
     """``build`` for pool predicates that compare a pool with the pools of the roles in ``role``;
     undetermined without roles."""
 
@@ -507,10 +441,10 @@ def _with_roles(
 def _size_consistent(
     pool: Pool, roles: Mapping[str, Iterable[str]], wanted: frozenset[str], scope: Scope
 ) -> Outcome:
-    peers = _pools_with_roles(_device(scope), roles, wanted)
+    peers = _pools_with_roles(device_root(scope), roles, wanted)
     hidden = [h for peer, _ in peers for h in _unknown_fields(peer, "members")]
     if hidden:
-        return _undetermined(*hidden)
+        return undetermined(*hidden)
     mine = _addresses(pool.members)
     largest, biggest = max(
         ((len(_addresses(p.members)), p.name) for p, _ in peers), default=(len(mine), pool.name)
@@ -536,7 +470,7 @@ def _member_port(pool: Pool) -> str:
     return str(ports[0]) if len(ports) == 1 else "<PORT>"
 
 
-POOL_SIZE_CONSISTENT = _object_predicate(
+POOL_SIZE_CONSISTENT = object_predicate(
     "lync.pool-size-consistent",
     "pool",
     Pool,
@@ -559,7 +493,7 @@ def _roles_disjoint(
     own = set(_addresses(pool.members))
     shared: set[Address] = set()
     others: list[str] = []
-    for other, theirs in _pools_with_roles(_device(scope), roles, wanted):
+    for other, theirs in _pools_with_roles(device_root(scope), roles, wanted):
         common = own & set(_addresses(other.members))
         if theirs - mine and common:
             shared |= common
@@ -568,7 +502,7 @@ def _roles_disjoint(
         return PASSED
     addresses = [str(a) for a in sorted(shared)]
     overlap = f" Its members {', '.join(addresses)} also serve {', '.join(others)}."
-    endpoints = " ".join(_endpoint(m.address, m.port) for m in pool.members if m.address in shared)
+    endpoints = " ".join(endpoint(m.address, m.port) for m in pool.members if m.address in shared)
     return Outcome(
         Status.FAIL,
         {
@@ -580,7 +514,7 @@ def _roles_disjoint(
     )
 
 
-POOL_ROLES_DISJOINT = _object_predicate(
+POOL_ROLES_DISJOINT = object_predicate(
     "lync.pool-roles-disjoint",
     "pool",
     Pool,
@@ -607,7 +541,7 @@ def _build_first_on_vip(args: Mapping[str, Any], c: Compiler) -> Evaluate:
             return PASSED
         names = [
             other.name
-            for other in _on_vip(_device(scope), vs.destination)
+            for other in _on_vip(device_root(scope), vs.destination)
             if wanted & set(roles.get(other.name, ()))
         ]
         return PASSED if not names or names[0] == vs.name else FAILED
@@ -615,7 +549,7 @@ def _build_first_on_vip(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     return evaluate
 
 
-FIRST_ON_VIP = _object_predicate(
+FIRST_ON_VIP = object_predicate(
     "lync.first-on-vip",
     "virtual",
     VirtualServer,
@@ -653,12 +587,12 @@ def _create_listener(vs: VirtualServer, pool: Pool | None, service: str) -> str:
     port = int(port_text)
     assert vs.destination is not None
     name = f"{_PORT_SUFFIX.sub('', vs.name)}_{port}"
-    members = " ".join(_endpoint(a, port) for a in _addresses(pool.members if pool else ()))
+    members = " ".join(endpoint(a, port) for a in _addresses(pool.members if pool else ()))
     same = protocol == vs.ip_protocol and vs.profiles
     profiles = _profile_list(vs, {}) if same else f"/Common/{protocol}"
     monitor = " monitor /Common/tcp" if protocol == "tcp" else ""
     virtual = (
-        f"create ltm virtual {name} destination {_endpoint(vs.destination, port)} ip-protocol "
+        f"create ltm virtual {name} destination {endpoint(vs.destination, port)} ip-protocol "
         f"{protocol} mask host pool {name}_pool profiles add {{ {profiles} }}"
     )
     if vs.persist:
@@ -677,10 +611,10 @@ def _build_vip_services(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
         hidden = _unknown_fields(vs, "destination", "port", "ip_protocol")
         if hidden:
-            return _undetermined(*hidden)
+            return undetermined(*hidden)
         if vs.destination is None:
             return FAILED
-        device = _device(scope)
+        device = device_root(scope)
         listeners = _on_vip(device, vs.destination)
         active = [v for v in listeners if v.enabled]
         missing: list[str] = []
@@ -689,7 +623,7 @@ def _build_vip_services(args: Mapping[str, Any], c: Compiler) -> Evaluate:
             if when(scope).passed and not any(_matches(service, v) for v in active):
                 missing.append(service)
                 if "*" not in service:
-                    fixes.append(_create_listener(vs, _pool_of(device, vs), service))
+                    fixes.append(_create_listener(vs, pool_of(device, vs), service))
         extra: list[str] = []
         for service, when in forbidden:
             for v in listeners:
@@ -704,7 +638,7 @@ def _build_vip_services(args: Mapping[str, Any], c: Compiler) -> Evaluate:
             if _unknown_fields(other, "destination", "port", "ip_protocol")
         ]
         if missing and vague:
-            return _undetermined(*vague)
+            return undetermined(*vague)
         shown = ", ".join(f"{_service(v)}{'' if v.enabled else ' (disabled)'}" for v in listeners)
         problems = [f"lacks {', '.join(missing)}"] if missing else []
         problems += [
@@ -725,7 +659,7 @@ def _build_vip_services(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     return evaluate
 
 
-VIP_SERVICES = _object_predicate(
+VIP_SERVICES = object_predicate(
     "lync.vip-services",
     "virtual",
     VirtualServer,
@@ -752,7 +686,7 @@ def _compile_role_listens(args: Mapping[str, Any], c: Compiler) -> Check:
             return UNDECIDED
         listening = any(
             wanted & set(roles.get(vs.name, ())) and vs.enabled and _matches(service, vs)
-            for vs in _device(scope).virtual_servers.values()
+            for vs in device_root(scope).virtual_servers.values()
         )
         return PASSED if listening else FAILED
 
@@ -762,7 +696,7 @@ def _compile_role_listens(args: Mapping[str, Any], c: Compiler) -> Check:
 ROLE_LISTENS = Predicate(
     "lync.role-listens",
     _compile_role_listens,
-    _arguments(["role", "service"], role=ROLE, service=SERVICE),
+    arguments(["role", "service"], role=ROLE, service=SERVICE),
     "some enabled virtual having one of the roles in `role` listens on `service`",
     "lync.role-listens: {role: edge_external, service: tcp/5061}",
 )
@@ -777,8 +711,8 @@ def _build_no_profile_kind(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
         hidden = _unknown_fields(vs, "profiles")
         if hidden:
-            return _undetermined(*hidden)
-        device = _device(scope)
+            return undetermined(*hidden)
+        device = device_root(scope)
         found: dict[str, str] = {}
         unresolved: list[str] = []
         for ref in vs.profiles:
@@ -798,13 +732,13 @@ def _build_no_profile_kind(args: Mapping[str, Any], c: Compiler) -> Evaluate:
                 },
             )
         if unresolved or "profiles" in device.unknown_kinds:
-            return _undetermined(*(unresolved or ["profiles"]))
+            return undetermined(*(unresolved or ["profiles"]))
         return PASSED
 
     return evaluate
 
 
-NO_PROFILE_KIND = _object_predicate(
+NO_PROFILE_KIND = object_predicate(
     "lync.no-profile-kind",
     "virtual",
     VirtualServer,
@@ -840,7 +774,7 @@ def _seconds(owner: Any, name: str, setting: str) -> tuple[float, str] | Outcome
     text = owner.effective.get(setting)
     seconds = _number(text)
     if seconds is None or setting in owner.unknown:
-        return _undetermined(f"{name}.{setting}")
+        return undetermined(f"{name}.{setting}")
     return seconds, str(text)
 
 
@@ -850,8 +784,8 @@ def _build_profile_setting(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
         hidden = _unknown_fields(vs, "profiles")
         if hidden:
-            return _undetermined(*hidden)
-        device = _device(scope)
+            return undetermined(*hidden)
+        device = device_root(scope)
         checked = 0
         short: list[str] = []
         values: list[str] = []
@@ -860,7 +794,7 @@ def _build_profile_setting(args: Mapping[str, Any], c: Compiler) -> Evaluate:
         for ref in vs.profiles:
             profile = device.profiles.get(ref.name)
             if profile is None:
-                return _undetermined(ref.name)
+                return undetermined(ref.name)
             if profile.kind not in kinds:
                 continue
             checked += 1
@@ -883,7 +817,7 @@ def _build_profile_setting(args: Mapping[str, Any], c: Compiler) -> Evaluate:
             else:
                 fixes.append(f"modify ltm profile {profile.kind} {ref.name} {setting} {low:g}")
         if not checked:
-            return _undetermined(f"{vs.name}: no {'/'.join(sorted(kinds))} profile")
+            return undetermined(f"{vs.name}: no {'/'.join(sorted(kinds))} profile")
         if not short:
             return PASSED
         if renamed:
@@ -930,7 +864,7 @@ def _profile_list(vs: VirtualServer, renamed: Mapping[str, str]) -> str:
     )
 
 
-PROFILE_SETTING_AT_LEAST = _object_predicate(
+PROFILE_SETTING_AT_LEAST = object_predicate(
     "lync.profile-setting-at-least",
     "virtual",
     VirtualServer,
@@ -959,15 +893,15 @@ def _build_persistence_kind(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
         hidden = _unknown_fields(vs, "persist")
         if hidden:
-            return _undetermined(*hidden)
+            return undetermined(*hidden)
         name = _default_persistence(vs)
         fallback = vs.fallback_persistence or "none"
         if name is None:
             summary = f"no default persistence profile (fallback {fallback})"
             return Outcome(Status.FAIL, {"kind": "none", "summary": summary})
-        persistence = _device(scope).persistence.get(name)
+        persistence = device_root(scope).persistence.get(name)
         if persistence is None:
-            return _undetermined(name)
+            return undetermined(name)
         if persistence.kind in kinds:
             return PASSED
         summary = f"default persistence {name} is {persistence.kind} (fallback {fallback})"
@@ -978,7 +912,7 @@ def _build_persistence_kind(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     return evaluate
 
 
-PERSISTENCE_KIND = _object_predicate(
+PERSISTENCE_KIND = object_predicate(
     "lync.persistence-kind",
     "virtual",
     VirtualServer,
@@ -997,13 +931,13 @@ def _build_persistence_setting(args: Mapping[str, Any], c: Compiler) -> Evaluate
     def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
         hidden = _unknown_fields(vs, "persist")
         if hidden:
-            return _undetermined(*hidden)
+            return undetermined(*hidden)
         name = _default_persistence(vs)
         if name is None:
             return PASSED
-        persistence = _device(scope).persistence.get(name)
+        persistence = device_root(scope).persistence.get(name)
         if persistence is None:
-            return _undetermined(name)
+            return undetermined(name)
         if persistence.kind not in kinds:
             return PASSED
         found = _seconds(persistence, name, setting)
@@ -1032,7 +966,7 @@ def _build_persistence_setting(args: Mapping[str, Any], c: Compiler) -> Evaluate
     return evaluate
 
 
-PERSISTENCE_SETTING_AT_LEAST = _object_predicate(
+PERSISTENCE_SETTING_AT_LEAST = object_predicate(
     "lync.persistence-setting-at-least",
     "virtual",
     VirtualServer,
@@ -1117,7 +1051,7 @@ def _monitor_issues(device: Device, pool: Pool, allowed: frozenset[str]) -> list
     for name in pool.monitors:
         facts = _monitor_facts(device, name)
         if facts is None:
-            return _undetermined(name)
+            return undetermined(name)
         kind, destination, send = facts
         kinds.append(kind)
         if kind in ICMP_MONITORS:
@@ -1145,8 +1079,8 @@ def _build_monitors(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     def evaluate(pool: Pool, scope: Scope) -> Outcome:
         hidden = _unknown_fields(pool, "monitors", "members")
         if hidden:
-            return _undetermined(*hidden)
-        device = _device(scope)
+            return undetermined(*hidden)
+        device = device_root(scope)
         roles = _roles(scope) or {}
         allowed = frozenset().union(*(ports.get(r, frozenset()) for r in roles.get(pool.name, ())))
         issues = _monitor_issues(device, pool, allowed) if pool.monitors else ["no monitor"]
@@ -1159,7 +1093,7 @@ def _build_monitors(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     return evaluate
 
 
-MONITORS_PROBE_SERVICE = _object_predicate(
+MONITORS_PROBE_SERVICE = object_predicate(
     "lync.monitors-probe-service",
     "pool",
     Pool,

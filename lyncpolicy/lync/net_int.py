@@ -20,111 +20,51 @@ finding's ``detail`` and so to its fingerprint.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from lyncpolicy.adapters.declarative import FORWARDING_VIRTUALS
 from lyncpolicy.adapters.tmsh_model import builtin_profiles
 from lyncpolicy.addresses import Address, Network
-from lyncpolicy.conditions import (
-    FAILED,
-    PASSED,
-    UNKNOWN,
-    Check,
-    Compiler,
-    Outcome,
-    Predicate,
-    Scope,
-    Status,
-    unknown_outcome,
+from lyncpolicy.builtin_predicates import private
+from lyncpolicy.conditions import FAILED, PASSED, Compiler, Outcome, Predicate, Status
+from lyncpolicy.lync.common import (
+    Listen,
+    Test,
+    enabled_on_any,
+    enabled_vlans,
+    endpoint,
+    fixed,
+    host_mask,
+    irule_snat_commands,
+    known_miss,
+    listing,
+    object_predicate,
+    pool_of,
+    service_of,
+    snat_translation,
+    snats_covering,
+    undetermined,
+    vip_listeners,
+    vlan_universe,
+    with_roots,
 )
-from lyncpolicy.lync.av_nat import irule_snat_commands
 from lyncpolicy.model import Device, Pool, Profile, Route, SelfIp, Snat, VirtualServer
 from lyncpolicy.topology import EXTERNAL_ROLES, Topology
 
-PATH: Final = {"$ref": "#/$defs/path"}
-# Virtual server types that listen on a VIP address (not forwarding, not reject).
-_LISTENER_TYPES: Final = frozenset({"standard", "performance-l4", "performance-http", "stateless"})
-_LISTENER_FIELDS: Final = frozenset({"type", "destination", "port", "ip_protocol", "enabled"})
 _FORWARDER_FIELDS: Final = frozenset(
     {"type", "destination_network", "source_network", "vlans", "vlans_mode", "enabled"}
 )
 _VLAN_FIELDS: Final = frozenset({"vlans", "vlans_mode"})
-_SNAT_FIELDS: Final = frozenset({"origins", "vlans", "vlans_mode", "enabled"})
 _NAT_FIELDS: Final = frozenset({"originating_address", "vlans", "vlans_mode", "enabled"})
-_SERVICES: Final = (("A/V", "av"), ("Access", "access"), ("Web Conferencing", "webconf"))
 # The reader comment's forwarding profile: mentioned when they differ, never failed on.
 _READER_FASTL4: Final = (("idle-timeout", "immediate"), ("reset-on-timeout", "enabled"))
 _LOOSE: Final = ("loose-initialization", "loose-close")
 _SPEC_PROTOCOLS: Final = frozenset({"tcp", "udp"})
 
-# A check of one resolved subject (a self IP, a virtual, an address; None for the device).
-Test = Callable[[Device, Topology, Any], Outcome]
-Prepare = Callable[[Mapping[str, Any], Compiler], Test]
 
-
-# -- predicate plumbing ----------------------------------------------------------------------------
-
-
-def _arguments(required: Sequence[str], **properties: Any) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(required),
-        "properties": properties,
-    }
-
-
-def _roots(scope: Scope) -> tuple[Device, Topology]:
-    device, topology = scope["device"], scope["topology"]
-    if not isinstance(device, Device) or not isinstance(topology, Topology):
-        raise TypeError("the lync.* predicates need the device and topology roots")
-    return device, topology
-
-
-def _about(key: str | None, kind: type[Any], prepare: Prepare) -> Callable[..., Check]:
-    """The ``compile`` of a predicate about the value at the path argument ``key`` (an instance
-    of ``kind``), or about the whole device when ``key`` is None. Unknown is undetermined,
-    absent is a failure."""
-
-    def compile_(args: Mapping[str, Any], c: Compiler) -> Check:
-        path = c.path(args.get(key), key) if key is not None else None
-        test = prepare(args, c)
-
-        def check(scope: Scope) -> Outcome:
-            device, topology = _roots(scope)
-            if path is None:
-                return test(device, topology, None)
-            value = path.resolve(scope)
-            if value is UNKNOWN:
-                return unknown_outcome(path)
-            if value is None:
-                return FAILED
-            if not isinstance(value, kind):
-                raise TypeError(f"{path.text} is a {type(value).__name__}, not {kind.__name__}")
-            return test(device, topology, value)
-
-        return check
-
-    return compile_
-
-
-def _fixed(test: Test) -> Prepare:
-    return lambda args, c: test
-
-
-def _predicate(
-    name: str,
-    test: Test,
-    summary: str,
-    example: str,
-    *,
-    key: str | None = None,
-    kind: type[Any] = object,
-) -> Predicate:
-    schema = _arguments([key], **{key: PATH}) if key else _arguments([])
-    return Predicate(name, _about(key, kind, _fixed(test)), schema, summary, example)
+# -- small helpers ---------------------------------------------------------------------------------
 
 
 def _fail(**witnesses: object) -> Outcome:
@@ -132,11 +72,7 @@ def _fail(**witnesses: object) -> Outcome:
 
 
 def _undecided(unsure: Iterable[str]) -> Outcome:
-    return Outcome(Status.UNDETERMINED, {"unknown": list(dict.fromkeys(unsure))})
-
-
-def _names(items: Iterable[object]) -> str:
-    return ", ".join(str(i) for i in items) or "none"
+    return undetermined(*dict.fromkeys(unsure))
 
 
 def _sorted_values(items: Mapping[str, Any]) -> list[Any]:
@@ -144,32 +80,6 @@ def _sorted_values(items: Mapping[str, Any]) -> list[Any]:
 
 
 # -- VLANs -----------------------------------------------------------------------------------------
-
-
-def _universe(device: Device, *extra: Iterable[str]) -> frozenset[str]:
-    """Every VLAN the configuration names (the VLAN objects and the lists that refer to them)."""
-    found = set(device.vlans)
-    for vlans in extra:
-        found.update(vlans)
-    return frozenset(found)
-
-
-def _active(mode: str, vlans: Sequence[str], universe: frozenset[str]) -> frozenset[str] | None:
-    """The VLANs an object is enabled on; None: every VLAN."""
-    if mode == "all":
-        return None
-    if mode == "enabled":
-        return frozenset(vlans)
-    return universe - frozenset(vlans)
-
-
-def _on_any(mode: str, vlans: Sequence[str], targets: Sequence[str]) -> bool:
-    """Enabled on one of ``targets`` (True when the targets are not known)."""
-    if not targets or mode == "all":
-        return True
-    if mode == "enabled":
-        return any(v in vlans for v in targets)
-    return any(v not in vlans for v in targets)
 
 
 def _vlans_fix(name: str, vlans: Iterable[str], fallback: str) -> str:
@@ -193,18 +103,6 @@ def _rehome(network: Network, route_domain: int) -> Network:
     return Network(route_domain, network.network)
 
 
-def _all_private(network: Network) -> bool:
-    net = network.network
-    return (
-        Address(network.route_domain, net.network_address).is_private
-        and Address(network.route_domain, net.broadcast_address).is_private
-    )
-
-
-def _endpoint(address: Address, port: int) -> str:
-    return f"{address}{':' if address.ip.version == 4 else '.'}{port}"
-
-
 def _wildcard(route_domain: int, version: int) -> str:
     """``0.0.0.0%9:0 mask any`` as tmsh destination text."""
     suffix = f"%{route_domain}" if route_domain else ""
@@ -225,16 +123,9 @@ def _safe(text: str) -> str:
     return text.replace("%", "_rd").replace("/", "_").replace(":", "_").replace(".", "_")
 
 
-def _service(topology: Topology, address: Address) -> str:
-    for service, key in _SERVICES:
-        if address in getattr(topology, f"{key}_addresses"):
-            return service
-    return "Edge external"
-
-
 def _describe(topology: Topology, address: Address) -> str:
     """``A/V, edge02``: the service of an Edge external address and its server, when known."""
-    parts = [_service(topology, address)]
+    parts = [service_of(topology, address) or "Edge external"]
     for pool in topology.pools:
         for server in pool.servers:
             if address in (server.av, server.access, server.webconf):
@@ -264,7 +155,7 @@ def _without_snat(virtuals: Iterable[VirtualServer]) -> tuple[list[VirtualServer
 
 
 def _vip_text(virtuals: Iterable[VirtualServer]) -> str:
-    return _names(f"{vs.name} ({vs.destination}:{vs.port}/{vs.ip_protocol})" for vs in virtuals)
+    return listing(f"{vs.name} ({vs.destination}:{vs.port}/{vs.ip_protocol})" for vs in virtuals)
 
 
 def _on_edge_external(self_ip: SelfIp, topology: Topology) -> bool:
@@ -357,7 +248,7 @@ def _gateway(device: Device, topology: Topology, self_ip: SelfIp) -> Outcome:
     if not unsnat:
         return _undecided(unsure) if unsure else PASSED
     vips = sorted({vs.destination for vs in unsnat if vs.destination is not None})
-    routed = f"the external Edge VIPs {_names(vips)} have no SNAT"
+    routed = f"the external Edge VIPs {listing(vips)} have no SNAT"
     windows = f"route -p add 0.0.0.0 mask 0.0.0.0 {self_ip.address.ip if self_ip.address else ''}"
     declared = topology.declared_gateways
     if not declared:
@@ -382,9 +273,9 @@ def _gateway(device: Device, topology: Topology, self_ip: SelfIp) -> Outcome:
     ]
     return _fail(
         why=(
-            f"the Edge servers' declared default gateway {_names(bad)} ({_names(users)}) is not "
+            f"the Edge servers' declared default gateway {listing(bad)} ({listing(users)}) is not "
             "a BIG-IP self IP on the Edge external network (self IPs there: "
-            f"{_names(_self_text(s) for s in edge_selfs)}), while {routed}: replies from the "
+            f"{listing(_self_text(s) for s in edge_selfs)}), while {routed}: replies from the "
             "Edge servers bypass the BIG-IP"
         ),
         windows=windows,
@@ -426,21 +317,7 @@ def _internet_facing(vs: VirtualServer, address: Address) -> bool:
     destination = vs.destination_network
     if destination is None:
         return True
-    return destination.route_domain == address.route_domain and not _all_private(destination)
-
-
-def _surely_misses(vs: VirtualServer, address: Address) -> bool:
-    if "source_network" in vs.unknown or vs.source_network is None:
-        return False
-    return not vs.source_network.contains(address)
-
-
-def _snat_text(snat: Snat) -> str:
-    if snat.automap:
-        return "automap"
-    if snat.snatpool:
-        return f"snatpool {snat.snatpool}"
-    return f"translation {snat.translation}" if snat.translation else "no translation"
+    return destination.route_domain == address.route_domain and not private(destination)
 
 
 def _forwarder_translation(device: Device, vs: VirtualServer, exits: _Exits) -> str | None:
@@ -480,15 +357,15 @@ def _forwarder_exits(device: Device, topology: Topology, address: Address, exits
     edge_vlans = topology.edge_external_vlans
     for vs in _virtuals(device):
         if _FORWARDER_FIELDS & vs.unknown:
-            if ("type" in vs.unknown or vs.type == "ip-forward") and not _surely_misses(
-                vs, address
+            if ("type" in vs.unknown or vs.type == "ip-forward") and not known_miss(
+                vs, "source_network", address
             ):
                 exits.unsure.append(vs.name)
                 exits.unsure_translation.append(vs.name)
             continue
         if vs.type != "ip-forward" or not vs.enabled:
             continue
-        if not _on_any(vs.vlans_mode, vs.vlans, edge_vlans):
+        if not enabled_on_any(vs.vlans_mode, vs.vlans, edge_vlans):
             continue
         destination = vs.destination_network
         if destination is not None and destination.route_domain != address.route_domain:
@@ -527,7 +404,7 @@ def _nat_exits(device: Device, topology: Topology, address: Address, exits: _Exi
             continue
         if not nat.enabled or nat.originating_address != address:
             continue
-        if _on_any(nat.vlans_mode, nat.vlans, topology.edge_external_vlans):
+        if enabled_on_any(nat.vlans_mode, nat.vlans, topology.edge_external_vlans):
             exits.found.append(
                 _Exit(
                     "nat", nat.name, f"ltm nat {nat.name} (1:1 to {nat.translation_address})", None
@@ -543,24 +420,17 @@ def _snat_fix(snat: Snat, address: Address) -> str:
 
 
 def _snat_exits(device: Device, topology: Topology, address: Address, exits: _Exits) -> None:
-    if "snats" in device.unknown_kinds:
-        exits.unsure.append("ltm snat objects")
-        exits.unsure_translation.append("ltm snat objects")
-    for snat in _sorted_values(device.snats):
-        if _SNAT_FIELDS & snat.unknown:
-            exits.unsure.append(snat.name)
-            exits.unsure_translation.append(snat.name)
-            continue
-        if not snat.enabled or not any(o.contains(address) for o in snat.origins):
-            continue
-        if not _on_any(snat.vlans_mode, snat.vlans, topology.edge_external_vlans):
-            continue
-        translation = _snat_text(snat)
+    unsure: list[str] = []
+    snats = snats_covering(device, address, topology.edge_external_vlans, unsure)
+    exits.unsure.extend(unsure)
+    exits.unsure_translation.extend(unsure)
+    for snat in snats:
+        translation = snat_translation(snat)
         exits.found.append(
             _Exit(
                 "snat",
                 snat.name,
-                f"ltm snat {snat.name} (origins {_names(snat.origins)}, {translation})",
+                f"ltm snat {snat.name} (origins {listing(snat.origins)}, {translation})",
                 translation,
                 _snat_fix(snat, address),
             )
@@ -597,7 +467,7 @@ def _outbound_fix(device: Device, topology: Topology, address: Address) -> str:
         and vs.source_network is not None
         and vs.source_network.route_domain == address.route_domain
         and vs.snat_type == "none"
-        and _on_any(vs.vlans_mode, vs.vlans, topology.edge_external_vlans)
+        and enabled_on_any(vs.vlans_mode, vs.vlans, topology.edge_external_vlans)
         and _internet_facing(vs, address)
     ]
     candidates.sort(key=lambda vs: (vs.name not in topology.forwarding_outbound, vs.name))
@@ -632,13 +502,13 @@ def _leaves(device: Device, topology: Topology, address: Address) -> Outcome:
         return PASSED
     if exits.unsure:
         return _undecided(exits.unsure)
-    vlans = _names(topology.edge_external_vlans) if topology.edge_external_vlans else "any VLAN"
+    vlans = listing(topology.edge_external_vlans) if topology.edge_external_vlans else "any VLAN"
     reasons = exits.misses or [
         f"no ip-forward virtual enabled on {vlans} has a source containing it"
     ]
     if exits.found:
         reasons.append(
-            f"it is covered only by {_names(e.text for e in exits.found)}, and an A/V address "
+            f"it is covered only by {listing(e.text for e in exits.found)}, and an A/V address "
             "must not be translated (LYNC-EDGE-NET-003)"
         )
     else:
@@ -704,7 +574,7 @@ def _takes_first(
         return False
     if destination.network.prefixlen <= mine.network.prefixlen or not _overlap(destination, piece):
         return False
-    if not _on_any(other.vlans_mode, other.vlans, [vlan]):
+    if not enabled_on_any(other.vlans_mode, other.vlans, [vlan]):
         return False
     if other.ip_protocol not in ("any", vs.ip_protocol) or other.port not in (None, 0):
         return False
@@ -745,7 +615,7 @@ def _reject_fix(device: Device, vlan: str, network: Network) -> str:
     address = Address(network.route_domain, network.network.network_address)
     mask = network.network.netmask
     return (
-        f"create ltm virtual {name} {{ destination {_endpoint(address, 0)} mask {mask} reject "
+        f"create ltm virtual {name} {{ destination {endpoint(address, 0)} mask {mask} reject "
         f"ip-protocol any profiles replace-all-with {{ /Common/fastL4 }} "
         f"vlans replace-all-with {{ {vlan} }} vlans-enabled }}"
     )
@@ -756,8 +626,8 @@ def _forwarding_scope(device: Device, topology: Topology, vs: VirtualServer) -> 
         return _undecided([vs.name])
     outbound = vs.name in topology.forwarding_outbound
     edge_vlans = topology.edge_external_vlans
-    universe = _universe(device, vs.vlans, edge_vlans, topology.upstream_vlans)
-    active = _active(vs.vlans_mode, vs.vlans, universe)
+    universe = vlan_universe(device, vs.vlans, edge_vlans, topology.upstream_vlans)
+    active = enabled_vlans(vs.vlans_mode, vs.vlans, universe)
     problems: list[str] = []
     fixes: list[str] = []
     if outbound:
@@ -771,10 +641,10 @@ def _forwarding_scope(device: Device, topology: Topology, vs: VirtualServer) -> 
     extra = sorted(listening - allowed) if allowed else []
     if active is None:
         problems.append(
-            "it is enabled on all VLANs" + (f" ({_names(extra)} included)" if extra else "")
+            "it is enabled on all VLANs" + (f" ({listing(extra)} included)" if extra else "")
         )
     elif extra and (outbound or set(extra) & set(topology.edge_internal_vlans)):
-        problems.append(f"it is also enabled on {_names(extra)}")
+        problems.append(f"it is also enabled on {listing(extra)}")
     if problems:
         fixes.append(_vlans_fix(vs.name, sorted(allowed & universe) or sorted(allowed), fallback))
     if outbound:
@@ -785,7 +655,7 @@ def _forwarding_scope(device: Device, topology: Topology, vs: VirtualServer) -> 
                 problems.append(
                     f"on {vlan} its destination {vs.destination_network} routes Edge external "
                     f"traffic into {target.network} ({target.what}): no more specific virtual "
-                    f"on {vlan} takes {_names(left)} first"
+                    f"on {vlan} takes {listing(left)} first"
                 )
                 fixes.extend(_reject_fix(device, vlan, n) for n in left)
     if not problems:
@@ -834,7 +704,7 @@ def _forwarding_fastl4(device: Device, topology: Topology, vs: VirtualServer) ->
     if not name:
         return _fail(
             profile="none",
-            settings=f"no fastL4 profile (profiles {_names(r.name for r in vs.profiles)})",
+            settings=f"no fastL4 profile (profiles {listing(r.name for r in vs.profiles)})",
             notes="",
             tmsh=_fastl4_fix(device, vs, "", None),
         )
@@ -902,7 +772,7 @@ def _check_vip_members(device: Device, topology: Topology, found: _Mismatches) -
     for vs in _role_virtuals(device, topology, roles):
         if "destination" in vs.unknown or vs.destination is None:
             continue
-        pool = device.pools.get(vs.pool) if vs.pool else None
+        pool = pool_of(device, vs)
         if not isinstance(pool, Pool):
             continue
         if "members" in pool.unknown:
@@ -912,14 +782,14 @@ def _check_vip_members(device: Device, topology: Topology, found: _Mismatches) -
         wrong = [m for m in pool.members if m.address is not None and m.address.route_domain != rd]
         if wrong:
             members = " ".join(
-                f"{_endpoint(_rehomed(m.address, rd), m.port or 0)} {{ }}"
+                f"{endpoint(_rehomed(m.address, rd), m.port or 0)} {{ }}"
                 for m in pool.members
                 if m.address is not None
             )
             found.add(
                 vs.name,
                 f"{vs.name} listens on {vs.destination} ({_rd(rd)}) but its pool {pool.name} "
-                f"has members {_names(m.address for m in wrong)} in another route domain",
+                f"has members {listing(m.address for m in wrong)} in another route domain",
                 f"modify ltm pool {pool.name} members replace-all-with {{ {members} }}",
             )
 
@@ -953,7 +823,7 @@ def _check_forwarders(device: Device, topology: Topology, found: _Mismatches) ->
         sides = [(side, n) for side, n in (("source", source), ("destination", destination)) if n]
         strays = [
             f"{side} {n} ({_rd(n.route_domain)}) would hold the Edge external addresses "
-            f"{_names(held)} of {_rd(domain)}"
+            f"{listing(held)} of {_rd(domain)}"
             for side, n in sides
             if not n.is_default and (held := _strays(n, topology, domain))
         ]
@@ -975,7 +845,7 @@ def _rehome_fix(name: str, side: str, network: Network, domain: int) -> str:
         return f"modify ltm virtual {name} source {moved}"
     address = Address(domain, moved.network.network_address)
     mask = "any" if moved.is_default else moved.network.netmask
-    return f"modify ltm virtual {name} destination {_endpoint(address, 0)} mask {mask}"
+    return f"modify ltm virtual {name} destination {endpoint(address, 0)} mask {mask}"
 
 
 def _check_nats(device: Device, topology: Topology, found: _Mismatches) -> None:
@@ -1021,7 +891,7 @@ def _check_selfs(device: Device, topology: Topology, found: _Mismatches) -> None
             found.add(
                 self_ip.name,
                 f"self IP {self_ip.name} {network} ({_rd(network.route_domain)}) would hold the "
-                f"Edge external addresses {_names(strays)} of {_rd(domain)}",
+                f"Edge external addresses {listing(strays)} of {_rd(domain)}",
                 "",
             )
 
@@ -1053,7 +923,7 @@ def _check_vlans(device: Device, topology: Topology, found: _Mismatches) -> None
         found.add(
             vlan,
             f"VLAN {vlan} is in {_rd(actual)} but carries Edge objects in "
-            f"{_names(_rd(d) for d in wanted)}",
+            f"{listing(_rd(d) for d in wanted)}",
             f"modify net route-domain {target} vlans add {{ {vlan} }}" if target else "",
         )
 
@@ -1104,11 +974,13 @@ def _route_problem(device: Device, topology: Topology, route: Route) -> str | No
         return f"the gateway {gateway} of {route.name} is on no self IP subnet"
     vlans = sorted({s.vlan for s in selfs if s.vlan})
     if internal_vlans & set(vlans):
-        return f"the gateway {gateway} of {route.name} is on the Edge internal VLAN {_names(vlans)}"
+        return (
+            f"the gateway {gateway} of {route.name} is on the Edge internal VLAN {listing(vlans)}"
+        )
     if topology.upstream_vlans and not set(topology.upstream_vlans) & set(vlans):
         return (
-            f"the gateway {gateway} of {route.name} is on {_names(vlans)}, not on the upstream "
-            f"VLAN {_names(topology.upstream_vlans)}"
+            f"the gateway {gateway} of {route.name} is on {listing(vlans)}, not on the upstream "
+            f"VLAN {listing(topology.upstream_vlans)}"
         )
     return None
 
@@ -1156,7 +1028,7 @@ def _default_route(device: Device, topology: Topology, _: object) -> Outcome:
         here = [r for r in routes if r.network is not None and r.network.route_domain == rd]
         destination = "default" if rd == 0 else f"default%{rd}"
         if not here:
-            others = _names(f"{r.name} ({r.network})" for r in routes)
+            others = listing(f"{r.name} ({r.network})" for r in routes)
             problems.append(f"no default route in {_rd(rd)} (default routes: {others})")
             name = _free_name(device.routes, f"/Common/default_rd{rd}")
             fixes.append(
@@ -1183,19 +1055,19 @@ def _separated(device: Device, topology: Topology, _: object) -> Outcome:
     problems: list[str] = []
     both = sorted(set(external) & set(internal))
     if both:
-        problems.append(f"{_names(both)} are both Edge external and Edge internal addresses")
+        problems.append(f"{listing(both)} are both Edge external and Edge internal addresses")
     subnets = sorted({s.network for s in device.self_ips.values() if s.network and not s.unknown})
     for net in subnets:
         ext = [a for a in external if net.contains(a)]
         int_ = [a for a in internal if net.contains(a)]
         if ext and int_:
             problems.append(
-                f"the self IP subnet {net} holds Edge external {_names(ext)} and Edge internal "
-                f"{_names(int_)}"
+                f"the self IP subnet {net} holds Edge external {listing(ext)} and Edge internal "
+                f"{listing(int_)}"
             )
     shared = sorted(set(topology.edge_external_vlans) & set(topology.edge_internal_vlans))
     if shared:
-        problems.append(f"the VLAN {_names(shared)} carries both Edge networks")
+        problems.append(f"the VLAN {listing(shared)} carries both Edge networks")
     if not problems:
         return PASSED
     return _fail(
@@ -1224,7 +1096,7 @@ def _has_leg(device: Device, topology: Topology, _: object) -> Outcome:
     vlan = topology.edge_external_vlans[0] if topology.edge_external_vlans else "<Edge DMZ VLAN>"
     return _fail(
         leg=(
-            f" No BIG-IP self IP holds the A/V Edge addresses {_names(outside)}, while "
+            f" No BIG-IP self IP holds the A/V Edge addresses {listing(outside)}, while "
             f"{_vip_text(unsnat)} have no SNAT: the BIG-IP cannot be the Edge servers' gateway."
         ),
         tmsh=(
@@ -1242,44 +1114,13 @@ def _two_arm(device: Device, topology: Topology, _: object) -> Outcome:
     return _fail(
         arms=(
             f" One-arm Edge design: the Edge external network and the upstream default gateway "
-            f"share {_names(shared)}, so direct flows are asymmetric (see LYNC-EDGE-NET-005)."
+            f"share {listing(shared)}, so direct flows are asymmetric (see LYNC-EDGE-NET-005)."
         ),
         tmsh="# no BIG-IP command: give the Edge external network its own VLAN behind the BIG-IP",
     )
 
 
 # -- LYNC-EDGE-INT-001: the internal VIP's listeners -----------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Listen:
-    protocol: str
-    port: int
-
-    @property
-    def text(self) -> str:
-        return f"{self.protocol}/{self.port}"
-
-    def matches(self, vs: VirtualServer) -> bool:
-        return vs.port == self.port and vs.ip_protocol in (self.protocol, "any")
-
-
-def _listeners(device: Device, address: Address) -> tuple[list[VirtualServer], list[str]]:
-    """The enabled virtuals listening on ``address`` (host mask), and those that may."""
-    found: list[VirtualServer] = []
-    unsure: list[str] = []
-    for vs in _virtuals(device):
-        if "destination" not in vs.unknown and vs.destination != address:
-            continue
-        if _LISTENER_FIELDS & vs.unknown:
-            unsure.append(vs.name)
-        elif (
-            vs.type in _LISTENER_TYPES
-            and vs.enabled
-            and vs.mask in (None, address.ip.max_prefixlen)
-        ):
-            found.append(vs)
-    return found, unsure
 
 
 def _listener_profiles(device: Device, model: VirtualServer | None, protocol: str) -> str:
@@ -1299,7 +1140,7 @@ def _listener_fix(
     device: Device,
     topology: Topology,
     address: Address,
-    spec: _Listen,
+    spec: Listen,
     listeners: Sequence[VirtualServer],
 ) -> str:
     """tmsh for a missing listener: fix the protocol of a virtual on that port, or create one
@@ -1320,7 +1161,7 @@ def _listener_fix(
     name = _free_name(device.virtual_servers, f"{stem}_{spec.port}")
     members = (
         " ".join(
-            f"{_endpoint(a, spec.port)} {{ }}"
+            f"{endpoint(a, spec.port)} {{ }}"
             for a in topology.edge_internal_addresses
             if a.route_domain == address.route_domain
         )
@@ -1337,27 +1178,26 @@ def _listener_fix(
             extra += f" source-address-translation {{ type snat pool {model.snat_pool} }}"
         if model.vlans_mode == "enabled":
             extra += f" vlans replace-all-with {{ {' '.join(model.vlans)} }} vlans-enabled"
-    mask = "255.255.255.255" if address.ip.version == 4 else "ffff:" * 7 + "ffff"
     return (
         f"create ltm pool {name}_pool {{ load-balancing-mode least-connections-member "
         f"members replace-all-with {{ {members} }} monitor {monitor} }}\n"
-        f"create ltm virtual {name} {{ destination {_endpoint(address, spec.port)} "
-        f"ip-protocol {spec.protocol} mask {mask} pool {name}_pool{extra} }}"
+        f"create ltm virtual {name} {{ destination {endpoint(address, spec.port)} "
+        f"ip-protocol {spec.protocol} mask {host_mask(address)} pool {name}_pool{extra} }}"
     )
 
 
 def _prepare_services(args: Mapping[str, Any], c: Compiler) -> Test:
-    specs: list[_Listen] = []
+    specs: list[Listen] = []
     for i, text in enumerate(c.require(args, "services", list)):
         protocol, _, port = text.partition("/") if isinstance(text, str) else ("", "", "")
         if protocol not in _SPEC_PROTOCOLS or not port.isdigit() or int(port) > 65535:
             raise c.error("a service is 'tcp/5061' or 'udp/3478'", "services", i)
-        specs.append(_Listen(protocol, int(port)))
+        specs.append(Listen(protocol, int(port)))
     if not specs:
         raise c.error("'services' must not be empty", "services")
 
     def test(device: Device, topology: Topology, address: Address) -> Outcome:
-        listeners, unsure = _listeners(device, address)
+        listeners, unsure = vip_listeners(device, address)
         missing = [s for s in specs if not any(s.matches(vs) for vs in listeners)]
         if not missing:
             return PASSED
@@ -1369,7 +1209,7 @@ def _prepare_services(args: Mapping[str, Any], c: Compiler) -> Test:
             fix = f"# managed by iApp {iapp}: re-run it to add the listener, or:\n{fix}"
         return _fail(
             missing=", ".join(s.text for s in missing),
-            present=_names(sorted({f"{vs.ip_protocol}/{vs.port}" for vs in listeners})),
+            present=listing(sorted({f"{vs.ip_protocol}/{vs.port}" for vs in listeners})),
             tmsh=fix,
         )
 
@@ -1385,7 +1225,7 @@ def _no_direct_service(device: Device, topology: Topology, vs: VirtualServer) ->
     reasons: list[str] = []
     if vs.destination is not None and vs.destination in topology.internal_vips:
         reasons.append(f"it listens on the Edge internal VIP {vs.destination}")
-    pool = device.pools.get(vs.pool) if vs.pool else None
+    pool = pool_of(device, vs)
     if vs.pool and (pool is None or "members" in pool.unknown):
         if not reasons:
             return _undecided([vs.pool])
@@ -1395,7 +1235,8 @@ def _no_direct_service(device: Device, topology: Topology, vs: VirtualServer) ->
         ]
         if internal:
             reasons.append(
-                f"its pool {pool.name} load balances the Edge internal addresses {_names(internal)}"
+                f"its pool {pool.name} load balances the Edge internal addresses "
+                f"{listing(internal)}"
             )
     if not reasons:
         return PASSED
@@ -1463,19 +1304,19 @@ def _return_path(device: Device, topology: Topology, vs: VirtualServer) -> Outco
         if s.vlan in topology.edge_internal_vlans
         or (s.network is not None and s.network in topology.edge_internal_networks)
     ]
-    bigip = f"BIG-IP self IPs there: {_names(_self_text(s) for s in selfs)}"
+    bigip = f"BIG-IP self IPs there: {listing(_self_text(s) for s in selfs)}"
     on_link = _on_link_clients(topology)
     via = topology.internal_routes_via
     bad = [g for g in via if not _bigip_next_hop(device, topology, g)]
     if on_link:
         why = (
-            f"the declared client networks {_names(on_link)} are on the Edge internal subnet: "
+            f"the declared client networks {listing(on_link)} are on the Edge internal subnet: "
             "the Edge answers them directly, whatever its routes"
         )
     elif bad:
         floating = " floating" if topology.ha else ""
         why = (
-            f"the Edge servers route internal traffic via {_names(bad)}, which is not a BIG-IP"
+            f"the Edge servers route internal traffic via {listing(bad)}, which is not a BIG-IP"
             f"{floating} self IP ({bigip}): replies to clients of the internal VIP bypass the "
             "BIG-IP"
         )
@@ -1500,8 +1341,8 @@ def _vip_vlans(device: Device, topology: Topology, vs: VirtualServer) -> Outcome
     upstream = frozenset(topology.upstream_vlans)
     edge_int = frozenset(topology.edge_internal_vlans)
     edge_ext = frozenset(topology.edge_external_vlans)
-    universe = _universe(device, vs.vlans, upstream, edge_int, edge_ext)
-    active = _active(vs.vlans_mode, vs.vlans, universe)
+    universe = vlan_universe(device, vs.vlans, upstream, edge_int, edge_ext)
+    active = enabled_vlans(vs.vlans_mode, vs.vlans, universe)
     if internal:
         wrong = (active if active is not None else universe) & upstream
         target, fallback, side = sorted(edge_int), "<Edge internal VLAN>", "the upstream VLAN"
@@ -1510,8 +1351,8 @@ def _vip_vlans(device: Device, topology: Topology, vs: VirtualServer) -> Outcome
         target, fallback, side = sorted(upstream), "<upstream VLAN>", "an Edge VLAN"
     if active is not None and not wrong:
         return PASSED
-    listens = "all VLANs" if active is None else _names(sorted(active))
-    exposed = f", including {side} {_names(sorted(wrong))}" if wrong else ""
+    listens = "all VLANs" if active is None else listing(sorted(active))
+    exposed = f", including {side} {listing(sorted(wrong))}" if wrong else ""
     return _fail(
         why=f"it is enabled on {listens}{exposed}",
         tmsh=_vlans_fix(vs.name, target, fallback),
@@ -1521,138 +1362,149 @@ def _vip_vlans(device: Device, topology: Topology, vs: VirtualServer) -> Outcome
 # -- the predicates --------------------------------------------------------------------------------
 
 PREDICATES: list[Predicate] = [
-    _predicate(
+    object_predicate(
         "lync.net-edge-gateway",
-        _gateway,
+        "self",
+        SelfIp,
+        with_roots(fixed(_gateway)),
         "the Edge servers' declared external default gateway is a BIG-IP self IP on the Edge "
         "external network, or every external Edge VIP SNATs; fails (witness `why`) when no "
         "gateway is declared (an unverified inferred gateway)",
         "lync.net-edge-gateway: {self: object}",
-        key="self",
-        kind=SelfIp,
     ),
-    _predicate(
+    object_predicate(
         "lync.net-leaves-bigip",
-        _leaves,
+        "address",
+        Address,
+        with_roots(fixed(_leaves)),
         "the Edge external address can leave through the BIG-IP: an ip-forward virtual whose "
         "source contains it (same route domain, enabled on the Edge external VLAN), an ltm nat "
         "originating it, or an ltm snat whose origins contain it (not for A/V addresses); "
         "private addresses of a NAT design pass (LYNC-EDGE-NAT-002's)",
         "lync.net-leaves-bigip: {address: address}",
-        key="address",
-        kind=Address,
     ),
-    _predicate(
+    object_predicate(
         "lync.net-no-outbound-translation",
-        _not_translated,
+        "address",
+        Address,
+        with_roots(fixed(_not_translated)),
         "nothing translates the public Edge external address when the Edge server sends from "
         "it: no ltm snat origin, no forwarding virtual SNAT or iRule snat; witness "
         "`translated_by`",
         "lync.net-no-outbound-translation: {address: address}",
-        key="address",
-        kind=Address,
     ),
-    _predicate(
+    object_predicate(
         "lync.net-forwarding-scope",
-        _forwarding_scope,
+        "virtual",
+        VirtualServer,
+        with_roots(fixed(_forwarding_scope)),
         "the Edge forwarding virtual listens only where it should (outbound: the Edge external "
         "VLAN; inbound: never the Edge internal VLAN) and does not route the Edge external "
         "network into the Edge internal or internal networks (the most specific destination "
         "wins: a reject virtual blocks)",
         "lync.net-forwarding-scope: {virtual: object}",
-        key="virtual",
-        kind=VirtualServer,
     ),
-    _predicate(
+    object_predicate(
         "lync.net-forwarding-fastl4",
-        _forwarding_fastl4,
+        "virtual",
+        VirtualServer,
+        with_roots(fixed(_forwarding_fastl4)),
         "the effective fastL4 profile of the forwarding virtual has loose-initialization and "
         "loose-close enabled; witnesses `profile`, `settings`, `notes` (idle timeout and "
         "reset-on-timeout when they differ from the reader comment)",
         "lync.net-forwarding-fastl4: {virtual: object}",
-        key="virtual",
-        kind=VirtualServer,
     ),
-    _predicate(
+    object_predicate(
         "lync.net-route-domains",
-        _route_domains,
+        None,
+        object,
+        with_roots(fixed(_route_domains)),
         "the objects that must work together share a route domain: each Edge VIP and its pool "
         "members, the forwarding virtuals and the Edge external addresses, the NATs and their "
         "servers, the self IPs and VLANs of the Edge external side; witness `mismatched`",
         "lync.net-route-domains: {}",
     ),
-    _predicate(
+    object_predicate(
         "lync.net-default-route",
-        _default_route,
+        None,
+        object,
+        with_roots(fixed(_default_route)),
         "every route domain of the Edge external VIPs has a default route whose gateway is on "
         "a self IP subnet of the upstream VLAN (not on an Edge VLAN)",
         "lync.net-default-route: {}",
     ),
-    _predicate(
+    object_predicate(
         "lync.net-edge-separated",
-        _separated,
+        None,
+        object,
+        with_roots(fixed(_separated)),
         "the Edge external and internal addresses share no self IP subnet, VLAN or address",
         "lync.net-edge-separated: {}",
     ),
-    _predicate(
+    object_predicate(
         "lync.net-edge-leg",
-        _has_leg,
+        None,
+        object,
+        with_roots(fixed(_has_leg)),
         "in a routed design (A/V VIPs without SNAT) a BIG-IP self IP holds every A/V Edge address",
         "lync.net-edge-leg: {}",
     ),
-    _predicate(
+    object_predicate(
         "lync.net-two-arm",
-        _two_arm,
+        None,
+        object,
+        with_roots(fixed(_two_arm)),
         "the Edge external VLAN is not the upstream VLAN (fails for a one-arm design)",
         "lync.net-two-arm: {}",
     ),
-    Predicate(
+    object_predicate(
         "lync.int-vip-services",
-        _about("address", Address, _prepare_services),
-        _arguments(
-            ["address", "services"],
-            address=PATH,
-            services={
-                "type": "array",
-                "minItems": 1,
-                "items": {"type": "string", "pattern": "^(tcp|udp)/[0-9]{1,5}$"},
-            },
-        ),
+        "address",
+        Address,
+        with_roots(_prepare_services),
         "an enabled load-balancing virtual listens on the VIP address for each service "
         "(ip-protocol any serves tcp and udp); witnesses `missing`, `present` (text)",
         "lync.int-vip-services: {address: vip, services: [tcp/5061, tcp/5062]}",
+        required=["services"],
+        services={
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "pattern": "^(tcp|udp)/[0-9]{1,5}$"},
+        },
     ),
-    _predicate(
+    object_predicate(
         "lync.int-no-direct-service",
-        _no_direct_service,
+        "virtual",
+        VirtualServer,
+        with_roots(fixed(_no_direct_service)),
         "the virtual neither listens on the Edge internal VIP nor load balances Edge internal "
         "addresses (for services that must reach each Edge server directly)",
         "lync.int-no-direct-service: {virtual: object}",
-        key="virtual",
-        kind=VirtualServer,
     ),
-    _predicate(
+    object_predicate(
         "lync.int-return-path",
-        _return_path,
+        "virtual",
+        VirtualServer,
+        with_roots(fixed(_return_path)),
         "the Edge internal virtual SNATs, or the declared Edge internal next hops are BIG-IP "
         "self IPs (floating in HA) and no declared client network is the Edge internal subnet",
         "lync.int-return-path: {virtual: object}",
-        key="virtual",
-        kind=VirtualServer,
     ),
-    _predicate(
+    object_predicate(
         "lync.int-clients-off-link",
-        _clients_off_link,
+        None,
+        object,
+        with_roots(fixed(_clients_off_link)),
         "no declared internal or Front End network is the Edge internal subnet",
         "lync.int-clients-off-link: {}",
     ),
-    _predicate(
+    object_predicate(
         "lync.int-vip-vlans",
-        _vip_vlans,
+        "virtual",
+        VirtualServer,
+        with_roots(fixed(_vip_vlans)),
         "an external Edge VIP listens on the upstream VLANs only (not all VLANs, not an Edge "
         "VLAN); an internal Edge VIP not on the upstream VLAN",
         "lync.int-vip-vlans: {virtual: object}",
-        key="virtual",
-        kind=VirtualServer,
     ),
 ]
