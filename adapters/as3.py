@@ -13,6 +13,10 @@ most and are applied here:
 
 A service with ``enable: false`` is not created at all. Every extra entry of
 ``virtualAddresses`` is one more virtual, named ``<service>-1-``, ``<service>-2-``...
+
+Every object read is first checked against the shape the AS3 schema gives its properties
+(``_SHAPES``): AS3 rejects a declaration with a wrong shape, so lyncpolicy does too, with the
+JSON path of the value (``declaration.T.A.pool.members``). ``null`` is "not set".
 """
 
 from __future__ import annotations
@@ -51,8 +55,15 @@ from .declarative import (
     AS3_CANNOT_EXPRESS,
     AS3_COLLECTIONS,
     FORWARDING_VIRTUALS,
+    Among,
+    AnyOf,
+    JsonPlace,
+    Key,
+    ListOf,
+    ObjectOf,
     Origin,
     Parts,
+    Shape,
     add_referenced_builtins,
     declaration_of,
     effective_settings,
@@ -184,14 +195,24 @@ def _settings(body: Json, table: Sequence[Setting]) -> dict[str, str]:
     return settings
 
 
+_HINT: Final = ("AS3 rejects such a declaration too: fix it, the AS3 schema reference gives "
+                "each property's type")
+
+
 @dataclass(frozen=True, slots=True)
 class _App:
-    """One application: its tenant, its name, the tenant's default route domain."""
+    """One application: its tenant, its name, the tenant's default route domain, and the JSON
+    path of the application in the document (``keys``)."""
 
     tenant: str
     name: str
     rd: int
     origin: Origin
+    keys: tuple[Key, ...] = ()
+
+    def place(self, name: str) -> JsonPlace:
+        """The place of object ``name``, to name in an error about one of its values."""
+        return JsonPlace(self.origin.file, (*self.keys, name), self.source(name).line, _HINT)
 
     def path(self, name: str) -> str:
         return f"/{self.tenant}/{self.name}/{name}"
@@ -234,9 +255,11 @@ def read_as3(document: Json, origin: Origin, parts: Parts, tenant: str | None = 
     """Add the objects of an AS3 declaration to ``parts``.
 
     ``tenant`` names the tenant of a per-application declaration (``bigip_as3`` in per-app
-    mode stores ``{"<app>": {"class": "Application", ...}}`` without a tenant).
+    mode stores ``{"<app>": {"class": "Application", ...}}`` without a tenant). Raises
+    :class:`InputError` for a value of the wrong shape.
     """
     adc = adc_of(document)
+    keys: tuple[Key, ...] = ("declaration",) if adc is not None and adc is not document else ()
     if adc is None:
         if tenant is None:
             parts.note(
@@ -246,10 +269,12 @@ def read_as3(document: Json, origin: Origin, parts: Parts, tenant: str | None = 
                 origin.source(),
             )
             return
-        adc = {tenant: {"class": "Tenant", **document}}
-    for tenant_name, body in adc.items():
-        if isinstance(body, Mapping) and body.get("class") == "Tenant":
-            _read_tenant(str(tenant_name), body, origin, parts)
+        _read_tenant(tenant, {"class": "Tenant", **document}, origin, parts, ())
+    else:
+        place = JsonPlace(origin.file, keys, origin.source().line, _HINT)
+        for tenant_name, body in adc.items():
+            if _class_of(body, place.at(tenant_name)) == "Tenant":
+                _read_tenant(str(tenant_name), body, origin, parts, (*keys, tenant_name))
     if parts.get("virtual_servers"):
         names: list[str] = []
         for virtual in parts.get("virtual_servers").values():
@@ -259,28 +284,54 @@ def read_as3(document: Json, origin: Origin, parts: Parts, tenant: str | None = 
         add_referenced_builtins(parts, names)
 
 
-def _read_tenant(name: str, body: Json, origin: Origin, parts: Parts) -> None:
+def _class_of(body: object, place: JsonPlace) -> str | None:
+    """The ``class`` of an object of the declaration at ``place`` (None for other values);
+    :class:`InputError` when it is not a string."""
+    if not isinstance(body, Mapping):
+        return None
+    cls = body.get("class")
+    place.at("class").check(cls, "string")
+    return cls if isinstance(cls, str) else None
+
+
+def _set(body: Json) -> Json:
+    """``body`` without its ``null`` members: null is "not set", so defaults apply."""
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def _read_tenant(name: str, body: Json, origin: Origin, parts: Parts,
+                 keys: tuple[Key, ...]) -> None:
+    """A tenant at JSON path ``keys`` (empty for a per-application declaration, whose
+    applications are at the top of the document)."""
+    place = JsonPlace(origin.file, keys, origin.source(name).line, _HINT)
+    place.check(body, _TENANT)
     if body.get("enable") is False:
         return
-    rd_value = body.get("defaultRouteDomain", 0)
-    rd = rd_value if isinstance(rd_value, int) and not isinstance(rd_value, bool) else 0
+    rd = body.get("defaultRouteDomain")
+    rd = rd if isinstance(rd, int) else 0
     source = origin.source(name)
     parts.add("partitions", Partition(name=f"/{name}", source=source, partition=name,
                                       default_route_domain=rd))
     for app_name, app_body in body.items():
-        if isinstance(app_body, Mapping) and app_body.get("class") == "Application":
-            _read_app(_App(name, str(app_name), rd, origin), app_body, parts)
+        if _class_of(app_body, place.at(app_name)) == "Application":
+            app = _App(name, str(app_name), rd, origin, (*keys, app_name))
+            _read_app(app, app_body, parts)
 
 
 # Readers by class; services last, since they refer to the others (pools, SNAT pools...).
 def _read_app(app: _App, body: Json, parts: Parts) -> None:
-    items = [(str(k), v) for k, v in body.items() if isinstance(v, Mapping) and "class" in v]
-    for name, obj in items:
-        reader = _READERS.get(str(obj["class"]))
+    items: list[tuple[str, str, Json]] = []
+    for key, value in body.items():
+        place = app.place(str(key))
+        if (cls := _class_of(value, place)) is not None:
+            place.check(value, _SHAPES.get(cls, _OBJECT))
+            items.append((str(key), cls, _set(value)))
+    for name, cls, obj in items:
+        reader = _READERS.get(cls)
         if reader is not None:
             reader(app, name, obj, parts)
-    for name, obj in items:
-        if obj["class"] in _SERVICE_CLASSES:
+    for name, cls, obj in items:
+        if cls in _SERVICE_CLASSES:
             _read_service(app, name, obj, parts)
 
 
@@ -309,7 +360,7 @@ def _read_pool(app: _App, name: str, body: Json, parts: Parts) -> None:
     for member in body.get("members") or []:
         if not isinstance(member, Mapping) or member.get("enable") is False:
             continue
-        members.extend(_pool_members(app, member, common["source"], parts))
+        members.extend(_pool_members(app, _set(member), common["source"], parts))
     monitors = tuple(m for m in (_monitor_ref(app, v) for v in body.get("monitors") or []) if m)
     minimum = body.get("minimumMembersActive", 1)
     parts.add(
@@ -460,17 +511,101 @@ def _read_service_address(app: _App, name: str, body: Json, parts: Parts) -> Non
 
 
 def _read_irule(app: _App, name: str, body: Json, parts: Parts) -> None:
+    """The iRule's text: inline, ``base64`` or ``text``; fetched from a ``url`` (or base64
+    that does not decode), it is unknown."""
     value = body.get("iRule")
-    text = ""
+    text: str | None = None
     if isinstance(value, str):
         text = value
     elif isinstance(value, Mapping) and isinstance(value.get("base64"), str):
         try:
-            text = base64.b64decode(str(value["base64"])).decode("utf-8", errors="replace")
+            text = base64.b64decode(str(value["base64"]), validate=True).decode(
+                "utf-8", errors="replace")
         except (binascii.Error, ValueError):
-            text = ""
-    parts.add("irules", Rule(**_common(app, name, body), text=text))
+            text = None
+    elif isinstance(value, Mapping) and isinstance(value.get("text"), str):
+        text = str(value["text"])
+    unknown = frozenset() if text is not None else frozenset({"text"})
+    parts.add("irules", Rule(**_common(app, name, body), text=text or "", unknown=unknown))
 
+
+# -- shapes (AS3 schema 3.56) -------------------------------------------------------------------
+
+_OBJECT: Final = ObjectOf()
+_POINTER: Final = ObjectOf({"use": "string", "bigip": "string"}, needs=("use", "bigip"),
+                           label='a pointer ({"use": ...} or {"bigip": ...})')
+_REF: Final = AnyOf(("string", _POINTER))
+_REFS: Final = ListOf(_REF)
+_STRINGS: Final = ListOf("string")
+_BIGIP: Final = ObjectOf({"bigip": "string"}, needs=("bigip",), label='{"bigip": ...}')
+_TENANT: Final = ObjectOf({"enable": "boolean", "defaultRouteDomain": "integer"})
+_COMMON_SHAPES: Final[dict[str, Shape]] = {"remark": "string"}
+
+
+def _setting_shapes(table: Sequence[Setting]) -> dict[str, Shape]:
+    return {key: "boolean" if convert is _enabled else "scalar"
+            for key, _, _, convert in table}
+
+
+_MEMBER: Final = ObjectOf(
+    {
+        "servicePort": "integer", "enable": "boolean", "adminState": "string",
+        "shareNodes": "boolean", "routeDomain": "integer", "serverAddresses": _STRINGS,
+        "servers": ListOf(ObjectOf({"name": "string", "address": "string"})),
+        "bigip": "string", "addressDiscovery": "string", "hostname": "string",
+    },
+    needs=("servicePort",),
+    label="a pool member (an object with a servicePort)",
+)
+_SERVICE: Final = ObjectOf({
+    "enable": "boolean",
+    "virtualPort": AnyOf(("integer", _POINTER)),
+    "virtualAddresses": ListOf(AnyOf(("string", ListOf("string", 2), _POINTER))),
+    "sourceAddress": "string",
+    "layer4": "string",
+    "snat": AnyOf((Among(("auto", "none", "self")), _POINTER)),
+    "allowVlans": ListOf(AnyOf(("string", _BIGIP))),
+    "rejectVlans": ListOf(AnyOf(("string", _BIGIP))),
+    "pool": _REF,
+    "iRules": _REFS,
+    "policyEndpoint": AnyOf(("string", _POINTER, _REFS)),
+    "persistenceMethods": _REFS,
+    "fallbackPersistenceMethod": _REF,
+    "profileTCP": AnyOf(("string", _POINTER, ObjectOf(
+        {"ingress": _REF, "egress": _REF}, needs=("ingress", "egress"),
+        label='{"ingress": ..., "egress": ...}'))),
+    **{key: _REF for key in ("profileHTTP", "profileUDP", "profileL4", "profileIPOther")},
+    "forwardingType": "string",
+    "virtualType": "string",
+    "translateServerAddress": "boolean",
+    "translateServerPort": "boolean",
+    "adminState": "string",
+    **_COMMON_SHAPES,
+})
+# The members each class's reader uses, and their shapes.
+_SHAPES: Final[dict[str, ObjectOf]] = {
+    "Pool": ObjectOf({"members": ListOf(_MEMBER), "monitors": _REFS,
+                      "minimumMembersActive": "integer", "loadBalancingMode": "string",
+                      **_COMMON_SHAPES}),
+    "Monitor": ObjectOf({
+        "monitorType": "string", "targetAddress": "string", "targetPort": "integer",
+        "interval": "integer", "timeout": "integer", "send": "string", "receive": "string",
+        **_COMMON_SHAPES}),
+    **{cls: ObjectOf({**_setting_shapes(table), **_COMMON_SHAPES})
+       for cls, (_, _, table) in _PROFILE_CLASSES.items()},
+    "Persist": ObjectOf({"persistenceMethod": "string", "addressMask": "string",
+                         "hashAlgorithm": "string", **_setting_shapes(_PERSIST_SETTINGS),
+                         **_COMMON_SHAPES}),
+    "SNAT_Pool": ObjectOf({"snatAddresses": _STRINGS, **_COMMON_SHAPES}),
+    "SNAT_Translation": ObjectOf({"address": "string", "trafficGroup": "string",
+                                  **_COMMON_SHAPES}),
+    "Service_Address": ObjectOf({"virtualAddress": "string", "trafficGroup": "string",
+                                 "arpEnabled": "boolean", **_COMMON_SHAPES}),
+    "iRule": ObjectOf({"iRule": AnyOf(("string", ObjectOf(
+        {"base64": "string", "text": "string"}, needs=("base64", "url", "text"),
+        label="an object with base64, url or text"))), **_COMMON_SHAPES}),
+    **{cls: _SERVICE for cls in _SERVICE_CLASSES},
+}
 
 _READERS: Final[dict[str, Callable[[_App, str, Json, Parts], None]]] = {
     "Pool": _read_pool,

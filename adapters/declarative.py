@@ -1,5 +1,6 @@
 """Shared helpers of the JSON adapters (Terraform, AS3, DO): collecting model objects, naming,
-addresses, profile inheritance, line numbers in JSON text, and assembling a :class:`Device`.
+addresses, profile inheritance, line numbers in JSON text, the shapes of JSON values, and
+assembling a :class:`Device`.
 
 These inputs describe a device piecemeal (one plan, one declaration), so the adapters fill a
 :class:`Parts` and :func:`assemble` turns one or more of them, optionally over a device built
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Any, Final, Literal, TypeAlias, TypeGuard
 
 from lyncpolicy.addresses import Address, Network, parse_address, parse_network
 from lyncpolicy.diagnostics import Diagnostic, DiagnosticLevel
@@ -53,11 +55,14 @@ class Parts:
     Mutable while an adapter fills it. ``unknown_kinds`` are kinds the input cannot express;
     ``stated_kinds`` are kinds it does express (an AS3 Service_Forwarding states forwarding
     virtuals), which cancel another input's unknown kinds for the same device.
+    ``unreadable_kinds`` are kinds of which the input holds an object that could not be read
+    (a wrong JSON shape): they stay unknown whatever else states them.
     """
 
     objects: dict[str, dict[str, BigIpObject]] = field(default_factory=dict)
     unknown_kinds: set[str] = field(default_factory=set)
     stated_kinds: set[str] = field(default_factory=set)
+    unreadable_kinds: set[str] = field(default_factory=set)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
     version: str | None = None
@@ -80,6 +85,7 @@ class Parts:
             self.objects.setdefault(collection, {}).update(items)
         self.unknown_kinds |= other.unknown_kinds
         self.stated_kinds |= other.stated_kinds
+        self.unreadable_kinds |= other.unreadable_kinds
         self.diagnostics.extend(other.diagnostics)
         self.inputs.extend(i for i in other.inputs if i not in self.inputs)
         self.version = self.version or other.version
@@ -100,6 +106,7 @@ def assemble(name: str, parts: Parts, base: Device | None = None) -> Device:
         collections.setdefault(key, {}).update(items)
     inputs.extend(i for i in parts.inputs if i not in inputs)
     unknown -= parts.stated_kinds
+    unknown |= parts.unreadable_kinds
     return Device(
         name=base.name if base is not None else name,
         hostname=base.hostname if base is not None else None,
@@ -250,6 +257,236 @@ def add_referenced_builtins(parts: Parts, names: Iterable[str]) -> None:
         )
 
 
+# -- shapes of JSON values -----------------------------------------------------------------------
+#
+# The adapters check each value they read against a small description of its shape before
+# using it, so a reader never meets a list where a string belongs. What a wrong shape means is
+# the adapter's call: the structure of a Terraform JSON document or of an AS3/DO declaration is
+# an error (the tool that reads such a file rejects it too), a Terraform resource attribute is a
+# warning and the model field it feeds becomes unknown. ``null`` is "not set" everywhere.
+
+Key: TypeAlias = str | int
+Scalar: TypeAlias = Literal["string", "number", "integer", "boolean", "scalar", "any"]
+
+
+@dataclass(frozen=True, slots=True)
+class ListOf:
+    """A list whose items have the shape ``item`` (and ``size`` items, when given)."""
+
+    item: Shape
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectOf:
+    """An object whose members named in ``fields`` have those shapes (others are not read).
+
+    ``needs``: at least one of these members is set. ``label`` names the shape in messages.
+    """
+
+    fields: Mapping[str, Shape] = field(default_factory=dict)
+    needs: tuple[str, ...] = ()
+    label: str = "an object"
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """One of several shapes (an AS3 pointer is a string or an object)."""
+
+    options: tuple[Shape, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Among:
+    """One of these strings (an AS3 ``snat`` is ``auto``, ``none`` or ``self``)."""
+
+    values: tuple[str, ...]
+
+
+Shape: TypeAlias = Scalar | ListOf | ObjectOf | AnyOf | Among
+
+_SCALAR_NAMES: Final[dict[str, str]] = {
+    "string": "a string",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "scalar": "a string, number or boolean",
+    "any": "any value",
+}
+
+
+def is_number(value: object) -> TypeGuard[int | float]:
+    """A JSON number: an int or a finite float (never a bool, NaN or infinity)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
+
+
+_SCALAR_CHECKS: Final[dict[str, Callable[[object], bool]]] = {
+    "string": lambda v: isinstance(v, str),
+    "number": is_number,
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "scalar": lambda v: isinstance(v, str | bool) or is_number(v),
+    "any": lambda v: True,
+}
+
+
+def shape_name(shape: Shape) -> str:
+    """``a list of strings``, ``a string or a pointer``... for messages."""
+    if isinstance(shape, str):
+        return _SCALAR_NAMES[shape]
+    if isinstance(shape, ListOf):
+        # What an item should be is said about the item itself (`members[0] is ...`).
+        count = f"{shape.size} " if shape.size is not None else ""
+        plural = {"string": "strings", "number": "numbers", "integer": "whole numbers"}
+        if isinstance(shape.item, str) and shape.item in plural:
+            return f"a list of {count}{plural[shape.item]}"
+        return f"a list of {count}items" if count else "a list"
+    if isinstance(shape, ObjectOf):
+        return shape.label
+    if isinstance(shape, Among):
+        return "one of " + ", ".join(json.dumps(v) for v in shape.values)
+    return " or ".join(shape_name(option) for option in shape.options)
+
+
+def describe_json(value: object) -> str:
+    """How a message names a JSON value: ``a string ("abc")``, ``a number (5)``, ``a list``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        text = str(value)
+        return f"a number ({text if len(text) <= 20 else text[:17] + '...'})"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"a string ({json.dumps(shown)})"
+    if isinstance(value, list):
+        return "an empty list" if not value else "a list"
+    return "an object"
+
+
+_IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def json_path(keys: Sequence[Key]) -> str:
+    """``resource_changes[0].change.actions``; keys that are not identifiers are quoted
+    (``values.root_module.child_modules[0]["module.edge"]``)."""
+    text = ""
+    for key in keys:
+        if isinstance(key, int):
+            text += f"[{key}]"
+        elif _IDENTIFIER.fullmatch(key):
+            text += f".{key}" if text else key
+        else:
+            text += f"[{json.dumps(key)}]"
+    return text or "the document"
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """The first value found that does not have its shape: where (below the checked value),
+    what was expected and what is there."""
+
+    keys: tuple[Key, ...]
+    expected: str
+    found: object
+
+    def describe(self, prefix: Sequence[Key] = ()) -> str:
+        return (f"{json_path([*prefix, *self.keys])} is {describe_json(self.found)}, "
+                f"expected {self.expected}")
+
+
+def _top_matches(value: object, shape: Shape) -> bool:
+    if isinstance(shape, str):
+        return _SCALAR_CHECKS[shape](value)
+    if isinstance(shape, ListOf):
+        return isinstance(value, list)
+    if isinstance(shape, ObjectOf):
+        return isinstance(value, Mapping)
+    if isinstance(shape, Among):
+        return isinstance(value, str)
+    return any(_top_matches(value, option) for option in shape.options)
+
+
+def mismatch(value: object, shape: Shape, keys: tuple[Key, ...] = ()) -> Mismatch | None:
+    """None when ``value`` has ``shape``, else the first mismatch. ``null`` is "not set", so
+    it has every shape, except as an item of a list."""
+    if value is None:
+        return None
+    if isinstance(shape, str):
+        return None if _SCALAR_CHECKS[shape](value) else Mismatch(keys, shape_name(shape), value)
+    if isinstance(shape, ListOf):
+        if not isinstance(value, list) or (shape.size is not None and len(value) != shape.size):
+            return Mismatch(keys, shape_name(shape), value)
+        for index, item in enumerate(value):
+            if item is None and shape.item != "any":  # a list holds values, not "not set"
+                return Mismatch((*keys, index), shape_name(shape.item), item)
+            if (found := mismatch(item, shape.item, (*keys, index))) is not None:
+                return found
+        return None
+    if isinstance(shape, ObjectOf):
+        if not isinstance(value, Mapping):
+            return Mismatch(keys, shape_name(shape), value)
+        if shape.needs and all(value.get(key) is None for key in shape.needs):
+            return Mismatch(keys, shape_name(shape), value)
+        for key, member in shape.fields.items():
+            if (found := mismatch(value.get(key), member, (*keys, key))) is not None:
+                return found
+        return None
+    if isinstance(shape, Among):
+        return None if value in shape.values else Mismatch(keys, shape_name(shape), value)
+    # One of several: the options of the value's JSON type say what is wrong inside it.
+    candidates = [option for option in shape.options if _top_matches(value, option)]
+    if not candidates:
+        return Mismatch(keys, shape_name(shape), value)
+    problems = [mismatch(value, option, keys) for option in candidates]
+    if any(problem is None for problem in problems):
+        return None
+    return problems[0]
+
+
+@dataclass(frozen=True, slots=True)
+class JsonPlace:
+    """A place in a JSON file (the file, the JSON path, the line), to name in an error about
+    the value there, with what to do about it. Without a line, the line of the last key of
+    the path found in ``lines`` (the file's text) is used."""
+
+    file: str
+    keys: tuple[Key, ...] = ()
+    line: int | None = None
+    hint: str | None = None
+    lines: JsonLines | None = field(default=None, repr=False, compare=False)
+
+    def at(self, *keys: Key, line: int | None = None) -> JsonPlace:
+        return replace(self, keys=(*self.keys, *keys), line=line or self.line)
+
+    def error(self, problem: Mismatch | str) -> InputError:
+        message = (problem.describe(self.keys) if isinstance(problem, Mismatch)
+                   else f"{json_path(self.keys)}: {problem}")
+        line = self.line
+        if line is None and self.lines is not None:
+            line = self.lines.locate(self.keys)
+        return InputError(message, path=self.file, line=line, hint=self.hint)
+
+    def check(self, value: object, shape: Shape) -> None:
+        """:class:`InputError` unless ``value`` (the value at this place) has ``shape``."""
+        if (found := mismatch(value, shape)) is not None:
+            raise self.error(found)
+
+    def get(self, body: Mapping[str, Any], key: str, shape: Shape) -> Any:
+        """``body[key]`` (None when absent or null), checked against ``shape``."""
+        value = body.get(key)
+        self.at(key).check(value, shape)
+        return value
+
+    def items(self, body: Mapping[str, Any], key: str) -> list[Any]:
+        """``body[key]`` as a list: absent and ``null`` are empty; another type is an error."""
+        value = self.get(body, key, ListOf("any"))
+        return list(value) if value is not None else []
+
+
 # -- line numbers in JSON text ------------------------------------------------------------------
 
 
@@ -278,6 +515,18 @@ class JsonLines:
         tail = r"\{" if value is None else _json_value_pattern(value)
         return self.find(rf"{_json_value_pattern(key)}\s*:\s*{tail}", start)
 
+    def locate(self, keys: Sequence[Key]) -> int | None:
+        """The line of the last of ``keys`` (a JSON path) found searching them in order; list
+        indexes are not searched, so it is approximate below a list."""
+        found: int | None = None
+        for key in keys:
+            if isinstance(key, str):
+                at = self.find(rf"{_json_value_pattern(key)}\s*:", 0 if found is None else found)
+                if at is None:
+                    break
+                found = at
+        return None if found is None else self.line_at(found)
+
 
 def _json_value_pattern(value: object) -> str:
     """A regex matching ``value`` as JSON writes it: Python's escaping, or Go's, which also
@@ -300,10 +549,29 @@ def read_json_file(path: str) -> tuple[str, object]:
         ) from None
     try:
         return text, json.loads(text)
-    except (ValueError, RecursionError) as err:
+    except json.JSONDecodeError as err:
+        raise json_error(path, err) from None
+    except (ValueError, RecursionError):  # nested too deep, or a number too long to convert
         raise InputError(
-            f"not valid JSON: {err}", path=path, hint="the file may be truncated"
+            "invalid JSON: nested too deeply or a number too long to read", path=path,
+            hint="check how the file was produced",
         ) from None
+
+
+def json_error(path: str, err: json.JSONDecodeError) -> InputError:
+    """The one-line error for a file meant as JSON that does not parse: where and why."""
+    if not err.doc.strip():
+        return InputError("invalid JSON: the file is empty", path=path, line=1,
+                          hint="produce it again")
+    what = re.sub(r" (starting )?at$", "", err.msg)
+    # A string runs to the end of the text, or the text ends where a value should follow.
+    truncated = what == "Unterminated string" or err.pos >= len(err.doc.rstrip())
+    return InputError(
+        f"invalid JSON at line {err.lineno}, column {err.colno}: {what[:1].lower()}{what[1:]}",
+        path=path, line=err.lineno,
+        hint="the file looks truncated: produce it again" if truncated
+        else "fix the JSON there, or produce the file again",
+    )
 
 
 def declaration_of(document: Mapping[str, Any], cls: str) -> Mapping[str, Any] | None:

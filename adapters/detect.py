@@ -4,6 +4,11 @@ Users point lyncpolicy at whatever they have: a UCS, a qkview, a ``bigip.conf`` 
 box, a Terraform plan or state, an AS3 or DO declaration, or a folder holding several of them.
 File names lie (a ``.ucs`` that is really an HTML error page, a Terraform state named
 ``.json.bak``), so the first bytes decide, and the extension only breaks ties.
+
+A file meant as JSON (it starts with ``{`` or ``[``, or is named ``.json`` or ``.tfstate``) that
+does not parse is not "unrecognized": when its first keys still tell its kind (a truncated
+plan), it is read as that kind and its reader says where the JSON breaks; otherwise that is the
+error (named explicitly) or a warning (found in a folder).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from lyncpolicy.diagnostics import Diagnostic
 from lyncpolicy.errors import InputError
 
 from .archive import looks_encrypted, looks_like_archive
+from .declarative import json_error
 
 InputKind = Literal[
     "archive",
@@ -48,6 +54,8 @@ _TMSH_SUFFIXES: Final = (".conf", ".scf", ".tmsh")
 # Terraform sources: `resource "bigip_ltm_pool" "p" {` has the shape of a tmsh header, but HCL
 # is not configuration (a plan or state made from it is).
 _HCL_SUFFIXES: Final = (".tf", ".tfvars", ".hcl")
+# Files with these names are JSON by intent: when they do not parse, that is what is said.
+_JSON_SUFFIXES: Final = (".json", ".tfstate")
 _AS3_CLASSES: Final = frozenset({"AS3", "ADC"})
 _DO_CLASSES: Final = frozenset({"DO", "Device"})
 
@@ -96,6 +104,12 @@ def iter_inputs(paths: Sequence[str]) -> tuple[list[tuple[str, InputKind]], list
                 continue
             seen.add(key)
             kind = _explicit_kind(file) if explicit else _walked_kind(file, diagnostics)
+            if kind == "unknown" and not explicit and (broken := _broken_json(file)):
+                kind, error = broken
+                if kind is None:
+                    diagnostics.append(Diagnostic("warning", "INPUT-UNREADABLE",
+                                                  error.message, file, error.line))
+                    continue
             if kind == "unknown":
                 diagnostics.append(
                     Diagnostic("note", "INPUT-SKIPPED", "skipped: not a recognized input", file)
@@ -111,8 +125,36 @@ def _explicit_kind(path: str) -> InputKind:
         reason = _unsupported_terraform(path)
         if reason is not None:
             raise InputError(reason[0], path=path, hint=reason[1])
+        broken = _broken_json(path)
+        if broken is not None:
+            guess, error = broken
+            if guess is None:
+                raise error
+            return guess  # its reader reports the broken JSON: the other inputs go on
         raise InputError("not a recognized input", path=path, hint=SUPPORTED_INPUTS)
     return kind
+
+
+def _broken_json(path: str) -> tuple[InputKind | None, InputError] | None:
+    """For a file meant as JSON that does not parse: the kind its first keys tell (or None)
+    and the error saying where the JSON breaks. None for other files."""
+    try:
+        head, size = _read_head(path)
+    except InputError:
+        return None
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if not (text.startswith(("{", "[")) or path.lower().endswith(_JSON_SUFFIXES)):
+        return None
+    if size >= _MAX_JSON_PARSE_BYTES:
+        return None  # never parsed whole: judged by its first keys alone
+    try:
+        with open(path, "rb") as handle:
+            json.loads(handle.read())
+    except json.JSONDecodeError as err:
+        return _json_head_kind(text), json_error(path, err)
+    except (OSError, ValueError, RecursionError):  # not UTF-8, or nested too deep
+        return None
+    return None
 
 
 def _unsupported_terraform(path: str) -> tuple[str, str] | None:

@@ -7,6 +7,9 @@ declaration (``{"class": "Device", "Common": {...}}``, or wrapped as
 
 Defaults that matter: a self IP is ``traffic-group-local-only`` (not floating) and allows no
 service (DO 1.36 and later); a route's ``network`` defaults to ``default``.
+
+Like AS3, DO rejects a declaration with a value of the wrong shape, so lyncpolicy does too
+(:class:`InputError` with the JSON path, ``Common.external.interfaces``); ``null`` is "not set".
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from lyncpolicy.model import Route, RouteDomain, SelfIp, Source, Vlan
 from .declarative import (
     DO_CANNOT_EXPRESS,
     DO_COLLECTIONS,
+    AnyOf,
+    JsonPlace,
+    Key,
+    ListOf,
+    ObjectOf,
     Origin,
     Parts,
     address_and_network,
@@ -43,19 +51,32 @@ def read_do_file(path: str) -> Parts:
     return parts
 
 
+_HINT: Final = ("DO rejects such a declaration too: fix it, the DO schema reference gives each "
+                "property's type")
+
+
 def read_do(document: Json, origin: Origin, parts: Parts) -> None:
-    """Add the network objects of a DO declaration to ``parts``."""
-    declaration = declaration_of(document, "Device") or document
-    common = declaration.get("Common")
-    if not isinstance(common, Mapping):
+    """Add the network objects of a DO declaration to ``parts``. Raises :class:`InputError`
+    for a value of the wrong shape."""
+    declaration = declaration_of(document, "Device")
+    wrapped = declaration is not None and declaration is not document
+    keys: tuple[Key, ...] = ("declaration",) if wrapped else ()
+    place = JsonPlace(origin.file, keys, origin.source().line, _HINT)
+    common = place.get(declaration or document, "Common", ObjectOf())
+    if common is None:
         parts.note("note", "DO-NO-COMMON", "DO declaration without a Common tenant",
                    origin.source())
         return
     for name, body in common.items():
-        if isinstance(body, Mapping):
-            reader = _READERS.get(str(body.get("class")))
-            if reader is not None:
-                reader(str(name), body, origin.source("Common", str(name)), parts)
+        if not isinstance(body, Mapping):
+            continue
+        source = origin.source("Common", str(name))
+        here = place.at("Common", name, line=source.line)
+        cls = here.get(body, "class", "string")
+        if cls in _READERS:
+            here.check(body, _SHAPES[cls])
+            _READERS[cls](str(name), {k: v for k, v in body.items() if v is not None},
+                          source, parts)
 
 
 def _vlan(name: str, body: Json, source: Source, parts: Parts) -> None:
@@ -139,6 +160,16 @@ def _route_domain(name: str, body: Json, source: Source, parts: Parts) -> None:
     )
 
 
+_SHAPES: Final = {
+    "VLAN": ObjectOf({"tag": "integer", "interfaces": ListOf(ObjectOf(
+        {"name": "string", "tagged": "boolean"}, needs=("name",),
+        label="an interface (an object with a name)"))}),
+    "SelfIp": ObjectOf({"address": "string", "vlan": "string", "trafficGroup": "string",
+                        "allowService": AnyOf(("string", ListOf("string")))}),
+    "Route": ObjectOf({"network": "string", "gw": "string", "target": "string",
+                       "localOnly": "boolean"}),
+    "RouteDomain": ObjectOf({"id": "integer", "vlans": ListOf("string"), "parent": "string"}),
+}
 _READERS: Final[dict[str, Callable[[str, Json, Source, Parts], None]]] = {
     "VLAN": _vlan,
     "SelfIp": _self_ip,

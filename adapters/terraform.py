@@ -85,14 +85,23 @@ from .declarative import (
     AS3_COLLECTIONS,
     DO_COLLECTIONS,
     FORWARDING_VIRTUALS,
+    AnyOf,
     JsonLines,
+    JsonPlace,
+    ListOf,
+    ObjectOf,
     Origin,
     Parts,
+    Shape,
     add_referenced_builtins,
     address_and_network,
     builtin_kind,
+    describe_json,
     effective_settings,
     full_name,
+    is_number,
+    json_path,
+    mismatch,
     parse_or_none,
     partition_of,
     read_json_file,
@@ -127,16 +136,25 @@ def is_changed(source: Source | None) -> bool:
 
 
 # -- reading the JSON documents -----------------------------------------------------------------
+#
+# The structure of the document is what Terraform writes, so a wrong shape there is an error
+# naming its JSON path (`resource_changes[0].change.actions`): the file was edited or damaged,
+# and guessing would misread it. An entry that cannot be read at all (a `resource_changes`
+# entry, a `change`, `values` or `attributes` that is not an object) is skipped with a warning
+# and the kinds of object it may have held are unknown. Attribute values are the provider's
+# (see `_ATTRIBUTE_SHAPES`): a wrong one is a warning and the model fields it feeds are unknown.
 
 
 @dataclass(frozen=True, slots=True)
 class TfResource:
     """One managed ``bigip_*`` resource instance as the plan or state leaves it.
 
-    ``unknown`` holds the attributes known only after apply (wholly or in part) and
-    ``sensitive`` the ones marked sensitive; neither has a value in ``values``.
-    ``configured`` (plans only) is the set of attributes the configuration sets, which tells
-    an unset computed attribute (inherited) from one set to a value known after apply.
+    ``unknown`` holds the attributes known only after apply (wholly or in part), ``sensitive``
+    the ones marked sensitive and ``invalid`` the ones whose value has the wrong shape; none of
+    them has a value in ``values``. ``configured`` (plans only) is the set of attributes the
+    configuration sets, which tells an unset computed attribute (inherited) from one set to a
+    value known after apply. ``problem`` says why a resource could not be read at all (it has
+    no values then, and ``type`` is empty when even that is unknown).
     """
 
     address: str
@@ -148,6 +166,13 @@ class TfResource:
     change: PlanChange | None = None
     configured: frozenset[str] | None = None
     before: Json | None = None
+    invalid: frozenset[str] = frozenset()
+    problem: str | None = None
+
+    @property
+    def hidden(self) -> frozenset[str]:
+        """Attributes without a value: unknown, sensitive or invalid."""
+        return self.unknown | self.sensitive | self.invalid
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +187,28 @@ class TfDocument:
     deleted: tuple[tuple[str, Json], ...] = ()
 
 
+_HINT_SHOW_JSON: Final = "produce it with `terraform show -json` (Terraform 0.12 or later)"
+_HINT_SHAPE: Final = ("Terraform never writes this, so the file was edited or damaged: produce "
+                      "it again with `terraform show -json`")
+_OBJECT: Final = ObjectOf()
+# after_unknown, after_sensitive, sensitive_values: an object mirroring the values, or `true`.
+_MARKS: Final = AnyOf(("boolean", _OBJECT))
+_ENTRY: Final = ObjectOf({
+    "address": "string", "module_address": "string", "mode": "string", "type": "string",
+    "name": "string", "index": AnyOf(("string", "integer")), "deposed": "string",
+    "module": "string",
+})
+_CHANGE: Final = ObjectOf({
+    "actions": ListOf("string"), "after_unknown": _MARKS, "after_sensitive": _MARKS,
+    "before_sensitive": _MARKS,
+})
+_INSTANCE: Final = ObjectOf({
+    "index_key": AnyOf(("string", "integer")), "deposed": "string",
+    "sensitive_attributes": ListOf(ListOf(ObjectOf({"type": "string"}, needs=("type",),
+                                                   label="a path step"))),
+})
+
+
 def read_document(path: str, kind: str) -> TfDocument:
     """Read a plan or state file. Raises :class:`InputError` for other format versions,
     errored plans and malformed documents."""
@@ -171,6 +218,7 @@ def read_document(path: str, kind: str) -> TfDocument:
     version = document.get("terraform_version")
     tf_version = version if isinstance(version, str) else None
     lines = JsonLines(text)
+    place = JsonPlace(path, hint=_HINT_SHAPE, lines=lines)
     if kind == "terraform-state":
         if document.get("version") != 4:
             raise InputError(
@@ -178,7 +226,8 @@ def read_document(path: str, kind: str) -> TfDocument:
                 path=path,
                 hint="lyncpolicy reads state version 4 (Terraform 0.12 and later)",
             )
-        return TfDocument(path, kind, tf_version, tuple(_raw_state_resources(document, lines)))
+        return TfDocument(path, kind, tf_version,
+                          tuple(_raw_state_resources(document, lines, place)))
     _check_format_version(document, path)
     if kind == "terraform-plan":
         if document.get("errored") is True:
@@ -189,15 +238,13 @@ def read_document(path: str, kind: str) -> TfDocument:
                 "and `terraform show -json` again",
             )
         deleted: list[tuple[str, Json]] = []
-        resources = tuple(_plan_resources(document, lines, deleted))
+        resources = tuple(_plan_resources(document, lines, deleted, place))
         return TfDocument(path, kind, tf_version, resources, tuple(deleted))
-    values = document.get("values")
-    root = values.get("root_module") if isinstance(values, Mapping) else None
-    found = _show_state_resources(root, lines) if isinstance(root, Mapping) else iter(())
+    values = place.get(document, "values", _OBJECT)
+    root = place.at("values").get(values, "root_module", _OBJECT) if values else None
+    found = (_show_state_resources(root, lines, place.at("values", "root_module"))
+             if root is not None else iter(()))
     return TfDocument(path, kind, tf_version, tuple(found))
-
-
-_HINT_SHOW_JSON: Final = "produce it with `terraform show -json` (Terraform 0.12 or later)"
 
 
 def _check_format_version(document: Json, path: str) -> None:
@@ -211,17 +258,25 @@ def _check_format_version(document: Json, path: str) -> None:
 
 
 def _has_true(value: object) -> bool:
-    if value is True:
-        return True
-    if isinstance(value, Mapping):
-        return any(_has_true(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_true(v) for v in value)
+    """A ``true`` anywhere in ``value`` (searched without recursion: any depth)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if item is True:
+            return True
+        if isinstance(item, Mapping):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 
-def _marked(marks: object) -> frozenset[str]:
-    """Top-level attributes with a ``true`` anywhere in an after_unknown/sensitive mirror."""
+def _marked(marks: object, values: object) -> frozenset[str]:
+    """Top-level attributes with a ``true`` anywhere in an after_unknown/sensitive mirror;
+    ``true`` for the whole mirror marks every attribute (the name too)."""
+    if marks is True:
+        return frozenset({"name", *(str(k) for k in values)} if isinstance(values, Mapping)
+                         else {"name"})
     if not isinstance(marks, Mapping):
         return frozenset()
     return frozenset(str(k) for k, v in marks.items() if _has_true(v))
@@ -237,70 +292,138 @@ def _is_bigip(item: Json) -> bool:
     return item.get("mode") == "managed" and str(item.get("type", "")).startswith("bigip_")
 
 
+def _not_an_object(place: JsonPlace, value: object) -> str:
+    return f"{json_path(place.keys)} is {describe_json(value)}, expected an object"
+
+
+def _not_an_entry(place: JsonPlace, value: object, line: int) -> TfResource:
+    """An entry that is not an object: nothing about it (not even its type) can be read."""
+    return TfResource(json_path(place.keys), "", {}, line,
+                      problem=f"is {describe_json(value)}, expected an object")
+
+
+def _bigip_entries(
+    container: Json, key: str, place: JsonPlace, lines: JsonLines,
+    locate: Callable[[Json], int | None],
+) -> Iterator[tuple[JsonPlace, Json | TfResource]]:
+    """The managed ``bigip_*`` entries of the list ``container[key]``, each with its place
+    (at the offset ``locate`` finds, else at the previous entry's line). An entry that is not
+    an object comes as the :class:`TfResource` that says so; a wrong shape in the header of an
+    entry (its type, address...) is an error."""
+    line = 1
+    for index, raw in enumerate(place.items(container, key)):
+        found = locate(raw) if isinstance(raw, Mapping) else None
+        if found is not None:
+            line = lines.line_at(found)
+        here = place.at(key, index, line=line)
+        if not isinstance(raw, Mapping):
+            yield here, _not_an_entry(here, raw, line)
+            continue
+        here.check(raw, _ENTRY)
+        if _is_bigip(raw):
+            yield here, raw
+
+
 def _plan_resources(
-    document: Json, lines: JsonLines, deleted: list[tuple[str, Json]]
+    document: Json, lines: JsonLines, deleted: list[tuple[str, Json]], place: JsonPlace
 ) -> Iterator[TfResource]:
     configured = _configured_attributes(document.get("configuration"))
     start = lines.find(r'"resource_changes"\s*:') or 0
-    for item in document.get("resource_changes") or []:
-        if not isinstance(item, Mapping) or not _is_bigip(item) or item.get("deposed"):
+
+    def locate(item: Json) -> int | None:
+        nonlocal start
+        address = item.get("address")
+        found = (lines.find_member("address", address, start)
+                 if isinstance(address, str) and address else None)
+        start = start if found is None else found + 1
+        return found
+
+    for here, item in _bigip_entries(document, "resource_changes", place, lines, locate):
+        if isinstance(item, TfResource):
+            yield item
             continue
+        if item.get("deposed"):
+            continue
+        address, kind, line = str(item.get("address", "")), str(item["type"]), here.line or 1
         change = item.get("change")
-        if not isinstance(change, Mapping):
+        problem = _unreadable_change(change, here.at("change"))
+        if problem is not None or not isinstance(change, Mapping):
+            yield TfResource(address, kind, {}, line, problem=problem)
             continue
-        address, kind = str(item.get("address", "")), str(item["type"])
-        found = lines.find_member("address", address, start)
-        if found is not None:
-            start = found + 1
-        action = _ACTIONS.get(tuple(change.get("actions") or ()))
+        actions = tuple(change.get("actions") or ())
+        before, after = change.get("before"), change.get("after")
+        action = _ACTIONS.get(actions)
         if action is None:
-            before = change.get("before")
-            if "delete" in (change.get("actions") or ()) and isinstance(before, Mapping):
+            if "delete" in actions and isinstance(before, Mapping):
                 deleted.append((kind, before))
             continue
-        unknown = _marked(change.get("after_unknown"))
-        sensitive = _marked(change.get("after_sensitive"))
-        before = change.get("before")
+        unknown = _marked(change.get("after_unknown"), after)
+        sensitive = _marked(change.get("after_sensitive"), after)
         yield TfResource(
             address=address,
             type=kind,
-            values=_without(change.get("after"), unknown | sensitive),
-            line=lines.line_at(found) if found is not None else 1,
+            values=_without(after, unknown | sensitive),
+            line=line,
             unknown=unknown,
             sensitive=sensitive,
             change=action,
             configured=configured.get(_config_key(item)) if configured is not None else None,
-            before=_without(before, _marked(change.get("before_sensitive")))
+            before=_without(before, _marked(change.get("before_sensitive"), before))
             if kind in ("bigip_as3", "bigip_do") and isinstance(before, Mapping)
             else None,
         )
 
 
+def _unreadable_change(change: object, place: JsonPlace) -> str | None:
+    """Why a resource's ``change`` cannot be read at all (None when it can be); a wrong shape
+    inside it (``actions``, the marks) is an error."""
+    if not isinstance(change, Mapping):
+        return _not_an_object(place, change)
+    place.check(change, _CHANGE)
+    for key in ("before", "after"):
+        value = change.get(key)
+        if value is not None and not isinstance(value, Mapping):
+            return _not_an_object(place.at(key), value)
+    return None
+
+
 def _show_state_resources(
-    module: Json, lines: JsonLines, position: list[int] | None = None
+    module: Json, lines: JsonLines, place: JsonPlace, position: list[int] | None = None
 ) -> Iterator[TfResource]:
     # Terraform writes a module's resources before its child modules, so each address is
     # searched from the previous one (one pass over the text), then from the start.
     position = [0] if position is None else position
-    for item in module.get("resources") or []:
-        if isinstance(item, Mapping) and _is_bigip(item):
-            address = str(item.get("address", ""))
-            sensitive = _marked(item.get("sensitive_values"))
-            found = lines.find_member("address", address, position[0])
-            if found is None:
-                found = lines.find_member("address", address)
-            if found is not None:
-                position[0] = found + 1
-            yield TfResource(
-                address=address,
-                type=str(item["type"]),
-                values=_without(item.get("values"), sensitive),
-                line=lines.line_at(found) if found is not None else 1,
-                sensitive=sensitive,
-            )
-    for child in module.get("child_modules") or []:
+
+    def locate(item: Json) -> int | None:
+        address = item.get("address")
+        if not isinstance(address, str) or not address:
+            return None
+        found = lines.find_member("address", address, position[0])
+        if found is None:
+            found = lines.find_member("address", address)
+        if found is not None:
+            position[0] = found + 1
+        return found
+
+    for here, item in _bigip_entries(module, "resources", place, lines, locate):
+        if isinstance(item, TfResource):
+            yield item
+            continue
+        address, kind, line = str(item.get("address", "")), str(item["type"]), here.line or 1
+        values = item.get("values")
+        if values is not None and not isinstance(values, Mapping):
+            yield TfResource(address, kind, {}, line,
+                             problem=_not_an_object(here.at("values"), values))
+            continue
+        sensitive = _marked(here.get(item, "sensitive_values", _MARKS), values)
+        yield TfResource(address=address, type=kind, values=_without(values, sensitive),
+                         line=line, sensitive=sensitive)
+    for index, child in enumerate(place.items(module, "child_modules")):
+        here = place.at("child_modules", index)
         if isinstance(child, Mapping):
-            yield from _show_state_resources(child, lines, position)
+            yield from _show_state_resources(child, lines, here, position)
+        else:
+            yield _not_an_entry(here, child, lines.line_at(position[0]))
 
 
 def _index_suffix(key: object) -> str:
@@ -311,37 +434,65 @@ def _index_suffix(key: object) -> str:
     return f"[{key}]"
 
 
-def _raw_state_resources(document: Json, lines: JsonLines) -> Iterator[TfResource]:
+def _sensitive_attributes(paths: list[Any], place: JsonPlace) -> frozenset[str]:
+    """Top-level attributes named by a raw state's ``sensitive_attributes`` paths (a path
+    whose attribute cannot be read is an error: no value may be copied by mistake)."""
+    names: set[str] = set()
+    for index, path in enumerate(paths):
+        if path and path[0]["type"] == "get_attr":
+            step = place.at("sensitive_attributes", index, 0)
+            names.add(step.get(path[0], "value", "string") or "")
+    return frozenset(names)
+
+
+def _raw_state_resources(document: Json, lines: JsonLines, place: JsonPlace
+                         ) -> Iterator[TfResource]:
     position = 0
-    for item in document.get("resources") or []:
-        if not isinstance(item, Mapping) or not _is_bigip(item):
-            continue
-        kind, name = str(item["type"]), str(item.get("name", ""))
-        module = item.get("module")
-        base = (f"{module}." if isinstance(module, str) and module else "") + f"{kind}.{name}"
+
+    def locate(item: Json) -> int | None:
+        nonlocal position
+        kind, name = item.get("type"), item.get("name")
+        if not isinstance(kind, str) or not isinstance(name, str):
+            return None
         found = lines.find(
             rf'"type"\s*:\s*{re.escape(json.dumps(kind))}\s*,\s*"name"\s*:\s*'
             rf"{re.escape(json.dumps(name))}",
             position,
         )
-        if found is not None:
-            position = found + 1
-        for instance in item.get("instances") or []:
-            if not isinstance(instance, Mapping) or instance.get("deposed"):
+        position = position if found is None else found + 1
+        return found
+
+    for here, item in _bigip_entries(document, "resources", place, lines, locate):
+        if isinstance(item, TfResource):
+            yield item
+            continue
+        kind, name = str(item["type"]), str(item.get("name", ""))
+        module = item.get("module")
+        base = (f"{module}." if isinstance(module, str) and module else "") + f"{kind}.{name}"
+        resource_line = here.line or 1
+        for number, instance in enumerate(here.items(item, "instances")):
+            there = here.at("instances", number)
+            if not isinstance(instance, Mapping):
+                yield TfResource(base, kind, {}, resource_line,
+                                 problem=_not_an_object(there, instance))
+                continue
+            there.check(instance, _INSTANCE)
+            if instance.get("deposed"):
                 continue
             key = instance.get("index_key")
-            at = lines.find_member("index_key", key, position) if key is not None else found
-            line = lines.line_at(at) if at is not None else 1
-            sensitive = frozenset(
-                str(path[0]["value"])
-                for path in instance.get("sensitive_attributes") or []
-                if isinstance(path, list) and path and isinstance(path[0], Mapping)
-                and path[0].get("type") == "get_attr"
-            )
+            at = (lines.find_member("index_key", key, position) if key is not None
+                  else None)
+            line = lines.line_at(at) if at is not None else resource_line
+            attributes = instance.get("attributes")
+            if attributes is not None and not isinstance(attributes, Mapping):
+                yield TfResource(base + _index_suffix(key), kind, {}, line,
+                                 problem=_not_an_object(there.at("attributes"), attributes))
+                continue
+            sensitive = _sensitive_attributes(instance.get("sensitive_attributes") or [], there)
             yield TfResource(
                 address=base + _index_suffix(key),
                 type=kind,
-                values=_without(instance.get("attributes"), sensitive),
+                values=_without(attributes, sensitive),
                 line=line,
                 sensitive=sensitive,
             )
@@ -358,7 +509,9 @@ def _config_key(item: Json) -> tuple[str, ...]:
 
 
 def _configured_attributes(configuration: object) -> dict[tuple[str, ...], frozenset[str]] | None:
-    """Which attributes each resource's configuration sets (names only, never values)."""
+    """Which attributes each resource's configuration sets (names only, never values). Read
+    leniently: a resource missing here (or of another shape) is one whose configuration cannot
+    tell, so its unknown attributes count as set."""
     if not isinstance(configuration, Mapping):
         return None
     found: dict[tuple[str, ...], frozenset[str]] = {}
@@ -366,11 +519,12 @@ def _configured_attributes(configuration: object) -> dict[tuple[str, ...], froze
     def walk(module: object, prefix: tuple[str, ...]) -> None:
         if not isinstance(module, Mapping):
             return
-        for resource in module.get("resources") or []:
+        resources = module.get("resources")
+        for resource in resources if isinstance(resources, list) else ():
             if isinstance(resource, Mapping):
-                expressions = resource.get("expressions")
-                names = frozenset(expressions) if isinstance(expressions, Mapping) else frozenset()
-                found[(*prefix, str(resource.get("address", "")))] = names
+                expressions = resource.get("expressions", {})
+                if isinstance(expressions, Mapping):
+                    found[(*prefix, str(resource.get("address", "")))] = frozenset(expressions)
         calls = module.get("module_calls")
         for name, call in (calls.items() if isinstance(calls, Mapping) else ()):
             if isinstance(call, Mapping):
@@ -401,7 +555,7 @@ def _text(values: Json, key: str) -> str | None:
 def _number(values: Json, key: str) -> int | None:
     """A number attribute; ``null`` and ``0`` are "not set"."""
     value = values.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value == 0:
+    if not is_number(value) or value == 0:
         return None
     return int(value)
 
@@ -417,7 +571,7 @@ def _strings(values: Json, key: str) -> list[str]:
 def _setting(value: object) -> str | None:
     if isinstance(value, bool):
         return "enabled" if value else "disabled"
-    if isinstance(value, int | float):
+    if is_number(value):
         return str(int(value)) if value else None
     return value if isinstance(value, str) and value else None
 
@@ -430,6 +584,8 @@ class _Mapper:
     parts: Parts
     partition_rd: dict[str, int] = field(default_factory=dict)
     attachments: list[TfResource] = field(default_factory=list)
+    # An attachment could not be read: which pool it adds a member to cannot be told.
+    members_unknown: bool = False
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -442,7 +598,7 @@ class _Mapper:
 
     def common(self, resource: TfResource, name: str, fields_: Mapping[str, Sequence[str]]
                ) -> dict[str, Any]:
-        hidden = resource.unknown | resource.sensitive
+        hidden = resource.hidden
         unknown = {f for f, attrs in fields_.items() if any(a in hidden for a in attrs)}
         if "description" in hidden:
             unknown.add("description")
@@ -458,7 +614,7 @@ class _Mapper:
         name = _text(resource.values, "name")
         if name is not None:
             return full_name(name)
-        if "name" in resource.unknown | resource.sensitive:
+        if "name" in resource.hidden:
             # An object exists whose name (so identity) is known only after apply.
             self.parts.unknown_kinds.add(_COLLECTION_OF.get(resource.type, resource.type))
         self.parts.note("warning", "TF-NO-NAME",
@@ -470,6 +626,36 @@ class _Mapper:
         self.parts.note("warning", "TF-BAD-VALUE", f"{resource.address}: {message}",
                         self.source(resource))
 
+    def checked(self, resource: TfResource) -> TfResource:
+        """``resource`` without the attributes whose value has the wrong shape for the
+        provider (each a warning): they are ``invalid``, so the fields they feed are unknown."""
+        shapes = _ATTRIBUTE_SHAPES.get(resource.type, {})
+        invalid: set[str] = set()
+        for attr in sorted(set(shapes) & set(resource.values)):
+            found = mismatch(resource.values[attr], shapes[attr], (attr,))
+            if found is not None:
+                invalid.add(attr)
+                self.warn(resource, f"{found.describe()}: read as unknown")
+        if not invalid:
+            return resource
+        return replace(resource, values=_without(resource.values, frozenset(invalid)),
+                       invalid=frozenset(invalid))
+
+    def skip(self, resource: TfResource) -> None:
+        """A resource that could not be read: the kinds of object it may hold are unknown."""
+        kinds = _kinds_of(resource.type)
+        self.parts.unreadable_kinds |= kinds
+        if resource.type in ("", "bigip_ltm_pool_attachment", "bigip_command"):
+            self.members_unknown = True
+        what = (
+            "which objects of any kind exist is unknown" if kinds == _ALL_KINDS
+            else f"which {', '.join(sorted(kinds))} exist is unknown" if kinds
+            else "it is not modelled anyway"
+        )
+        self.parts.note("warning", "TF-BAD-SHAPE",
+                        f"{resource.address}: {resource.problem}: skipped, so {what}",
+                        self.source(resource))
+
     # -- driver ----------------------------------------------------------------------------
 
     def run(self) -> None:
@@ -479,7 +665,10 @@ class _Mapper:
                             Source(self.document.path, 1, 1))
         by_type: dict[str, list[TfResource]] = {}
         for resource in self.document.resources:
-            by_type.setdefault(resource.type, []).append(resource)
+            if resource.problem is not None:
+                self.skip(resource)
+                continue
+            by_type.setdefault(resource.type, []).append(self.checked(resource))
         for resource in by_type.get("bigip_partition", []):
             self.partition(resource)
         for kind in _READERS:
@@ -491,6 +680,10 @@ class _Mapper:
         self.attachments = by_type.get("bigip_ltm_pool_attachment", [])
         for resource in self.attachments:
             self.attach(resource)
+        if self.members_unknown:
+            pools = self.parts.get("pools")
+            for name, pool in list(pools.items()):
+                pools[name] = with_unknown(pool, ["members"])
         self.mark_changed_pools()
         for resource in by_type.get("bigip_ltm_virtual_server", []):
             if (name := self.name(resource)) is not None:
@@ -620,6 +813,8 @@ class _Mapper:
             tmsh: text for attr, tmsh in _MONITOR_SETTINGS
             if (text := _setting(values.get(attr))) is not None
         }
+        if resource.invalid & {attr for attr, _ in _MONITOR_SETTINGS}:
+            common["unknown"] |= {"settings"}
         self.parts.add(
             "monitors",
             Monitor(**common, kind=kind, defaults_from=full_name(parent) if parent else None,
@@ -694,8 +889,14 @@ class _Mapper:
         if text := _text(values, "jsonfile"):
             try:
                 body = json.loads(text)
-            except ValueError:
-                self.warn(resource, "jsonfile is not JSON")
+            except (ValueError, RecursionError):
+                body = None
+            found = mismatch(body, _IAPP_BODY, ("jsonfile",))
+            if body is None or found is not None:
+                self.warn(resource, f"{found.describe() if found else 'jsonfile is not JSON'}: "
+                          "its template, variables and tables are unknown")
+                common["unknown"] |= {"template", "variables", "tables"}
+                body = {}
         body = body if isinstance(body, Mapping) else {}
         template = body.get("template") or _text(values, "template")
         self.parts.add(
@@ -731,16 +932,16 @@ class _Mapper:
         settings: dict[str, str] = {}
         unknown_settings: list[str] = []
         for attr, tmsh in table:
-            if attr in resource.unknown or attr in resource.sensitive:
+            if attr in resource.hidden:
                 # Unset (not in the configuration) means inherited from the parent.
-                if resource.configured is None or attr in resource.configured:
+                if self.is_set(resource, attr):
                     unknown_settings.append(tmsh)
             elif (text := _setting(values.get(attr))) is not None:
                 settings[tmsh] = text
         parent = _text(values, "defaults_from")
         unknown: set[str] = set()
-        if parent is None and "defaults_from" in resource.unknown and (
-            resource.configured is None or "defaults_from" in resource.configured
+        if parent is None and "defaults_from" in resource.hidden and self.is_set(
+            resource, "defaults_from"
         ):
             unknown |= {"defaults_from", "effective"}
         if unknown_settings:
@@ -755,6 +956,13 @@ class _Mapper:
             cls(**common, kind=kind, defaults_from=full_name(parent) if parent else root,
                 settings=settings),
         )
+
+    @staticmethod
+    def is_set(resource: TfResource, attr: str) -> bool:
+        """Whether a hidden attribute has a value of its own (else it is inherited): an
+        invalid one has, an unknown one when the configuration sets it (or cannot tell)."""
+        return (attr in resource.invalid or resource.configured is None
+                or attr in resource.configured)
 
     def finish_profiles(self) -> None:
         """Effective settings, once every profile of the document is known (parents first
@@ -794,7 +1002,7 @@ class _Mapper:
     def attach(self, resource: TfResource) -> None:
         """Add one ``bigip_ltm_pool_attachment`` member to its pool."""
         pools = self.parts.get("pools")
-        hidden = resource.unknown | resource.sensitive
+        hidden = resource.hidden
         pool_text = _text(resource.values, "pool")
         if pool_text is None:
             # Which pool gains the member cannot be told: every pool's members are unknown.
@@ -809,7 +1017,7 @@ class _Mapper:
                             self.source(resource))
             return
         node_text = _text(resource.values, "node")
-        if node_text is None or "node" in hidden:
+        if node_text is None or hidden & {"node", "state"}:
             pools[pool_name] = with_unknown(pool, ["members"])
             return
         member, known = self.member(resource, node_text, pool.partition)
@@ -858,7 +1066,7 @@ class _Mapper:
             full_name(_text(r.values, "pool") or "") for r in self.attachments
             if r.change in _CHANGED
         } | {
-            full_name(str(before.get("pool", ""))) for kind, before in self.document.deleted
+            full_name(_text(before, "pool") or "") for kind, before in self.document.deleted
             if kind == "bigip_ltm_pool_attachment"
         }
         pools = self.parts.get("pools")
@@ -871,7 +1079,7 @@ class _Mapper:
 
     def virtual_server(self, resource: TfResource, name: str) -> None:
         values = resource.values
-        hidden = resource.unknown | resource.sensitive
+        hidden = resource.hidden
         common = self.common(resource, name, _VS_FIELDS)
         unknown: set[str] = set(common["unknown"])
         rd = self.rd(common["partition"])
@@ -973,18 +1181,17 @@ class _Mapper:
         reader: Callable[[Json, Origin, Parts], None],
     ) -> None:
         """The objects of the JSON declaration in attribute ``key`` (``as3_json``,
-        ``do_json``) read with ``reader``; when it is known only after apply, the
-        collections it fills are unknown."""
-        if key in resource.unknown or key in resource.sensitive:
+        ``do_json``) read with ``reader``; when it is known only after apply, or cannot be
+        read, the collections it fills are unknown."""
+        if resource.invalid & {key, "tenant_name"}:
+            self.parts.unreadable_kinds |= collections  # the warning came from checked()
+            return
+        if key in resource.hidden:
             self.parts.unknown_kinds |= collections
             self.parts.note(
                 "warning", "TF-UNKNOWN-DECLARATION",
                 f"{resource.address}: {key} is known only after apply, so the objects it "
                 "declares are unknown", self.source(resource))
-            return
-        document = _json_attribute(resource.values, key)
-        if document is None:
-            self.warn(resource, f"{key} is not a JSON object")
             return
 
         def read(declaration: Json, change: PlanChange | None) -> Parts:
@@ -993,9 +1200,24 @@ class _Mapper:
                                        resource=resource.address, change=change), found)
             return found
 
+        document = _json_attribute(resource.values, key)
+        try:
+            if document is None:
+                raise InputError("not a JSON object")
+            after = read(document, resource.change)
+        except InputError as err:
+            self.parts.unreadable_kinds |= collections
+            self.parts.note(
+                "warning", "TF-BAD-DECLARATION",
+                f"{resource.address}: {key}: {err.message}: the objects it declares are "
+                "unknown", self.source(resource))
+            return
         before = _json_attribute(resource.before or {}, key)
-        self._overlay(read(document, resource.change),
-                      read(before, "no-op") if before is not None else None)
+        try:
+            previous = read(before, "no-op") if before is not None else None
+        except InputError:
+            previous = None  # every object counts as changed
+        self._overlay(after, previous)
         self.parts.stated_kinds |= collections
 
     def as3(self, resource: TfResource) -> None:
@@ -1040,7 +1262,9 @@ class _Mapper:
 
         if _text(resource.values, "when") == "destroy":
             return
-        if "commands" in resource.unknown or "commands" in resource.sensitive:
+        if "commands" in resource.invalid:
+            return  # said by checked()
+        if "commands" in resource.hidden:
             self.parts.note("warning", "TF-UNKNOWN-COMMAND",
                             f"{resource.address}: commands known only after apply",
                             self.source(resource))
@@ -1127,7 +1351,7 @@ def _json_attribute(values: Json, key: str) -> Json | None:
         return None
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return document if isinstance(document, Mapping) else None
 
@@ -1184,7 +1408,7 @@ _VS_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "vlans_mode": ("vlans", "vlans_enabled"),
     "profiles": ("profiles", "client_profiles", "server_profiles"),
     "type": ("profiles", "client_profiles", "server_profiles", "pool", "translate_address"),
-    "persist": ("persistence_profiles",),
+    "persist": ("persistence_profiles", "default_persistence_profile"),
     "fallback_persistence": ("fallback_persistence_profile",),
     "pool": ("pool",),
     "rules": ("irules",),
@@ -1308,6 +1532,87 @@ _LATE: Final = frozenset({
     "bigip_partition", "bigip_ltm_pool_attachment", "bigip_ltm_virtual_server", "bigip_as3",
     "bigip_do", "bigip_command",
 })
+_STRINGS: Final = ListOf("string")
+# The iApp service a `bigip_sys_iapp` jsonfile describes (the parts read).
+_IAPP_BODY: Final = ObjectOf({
+    "template": "string",
+    "variables": ListOf(ObjectOf({"name": "string", "value": "scalar", "encrypted": "scalar"})),
+    "tables": ListOf(ObjectOf({
+        "name": "string", "columnNames": _STRINGS, "column_names": _STRINGS,
+        "rows": ListOf(AnyOf((ListOf("scalar"), ObjectOf({"row": ListOf("scalar")})))),
+    })),
+})
+# Every kind a plan or state can state (a resource that cannot be read at all may be any).
+_ALL_KINDS: Final = frozenset(
+    {"partitions", *_COLLECTION_OF.values(), *AS3_COLLECTIONS, *DO_COLLECTIONS}
+)
+
+
+def _kinds_of(resource_type: str) -> frozenset[str]:
+    """The kinds of object a resource of ``resource_type`` can make ("" for any)."""
+    if resource_type in ("", "bigip_command"):
+        return _ALL_KINDS
+    if resource_type == "bigip_as3":
+        return AS3_COLLECTIONS
+    if resource_type == "bigip_do":
+        return DO_COLLECTIONS
+    if resource_type == "bigip_partition":
+        return frozenset({"partitions"})
+    collection = _COLLECTION_OF.get(resource_type)
+    return frozenset({collection}) if collection else frozenset()
+
+
+# The shapes of the attributes read, by resource type (provider v1.28 schema). `null` is
+# always "not set"; a value of another shape is a warning and the fields it feeds are unknown.
+_PROVIDER_SHAPES: Final[dict[str, dict[str, Shape]]] = {
+    "bigip_partition": {"route_domain_id": "number"},
+    "bigip_net_vlan": {
+        "tag": "number",
+        "interfaces": ListOf(ObjectOf({"vlanport": "string", "tagged": "boolean"})),
+    },
+    "bigip_net_selfip": {"ip": "string", "vlan": "string", "traffic_group": "string",
+                         "port_lockdown": _STRINGS},
+    "bigip_net_route": {"network": "string", "gw": "string", "tunnel_ref": "string"},
+    "bigip_cm_devicegroup": {"type": "string", "device": ListOf(ObjectOf({"name": "string"}))},
+    **{
+        kind: {"defaults_from": "string", **{attr: "scalar" for attr, _ in table}}
+        for kind, (_, _, table, _) in _PROFILE_TYPES.items()
+    },
+    "bigip_ltm_node": {"address": "string", "monitor": "string",
+                       "fqdn": ListOf(ObjectOf({"name": "string"}))},
+    "bigip_ltm_monitor": {"parent": "string", "custom_parent": "string",
+                          "destination": "string",
+                          **{attr: "scalar" for attr, _ in _MONITOR_SETTINGS}},
+    "bigip_ltm_snatpool": {"members": _STRINGS},
+    "bigip_ltm_snat": {"origins": ListOf(ObjectOf({"name": "string"})), "vlans": _STRINGS,
+                       "vlansdisabled": "boolean", "snatpool": "string",
+                       "translation": "string"},
+    "bigip_ltm_virtual_address": {"arp": "boolean", "enabled": "boolean",
+                                  "traffic_group": "string"},
+    "bigip_ltm_irule": {"irule": "string"},
+    "bigip_sys_iapp": {"partition": "string", "jsonfile": "string", "template": "string"},
+    "bigip_ltm_pool": {"load_balancing_mode": "string", "monitors": _STRINGS,
+                       "minimum_active_members": "number"},
+    "bigip_ltm_pool_attachment": {"pool": "string", "node": "string", "state": "string"},
+    "bigip_ltm_virtual_server": {
+        **{attr: "string" for attr in (
+            "destination", "mask", "source", "ip_protocol", "source_address_translation",
+            "snatpool", "pool", "translate_address", "translate_port", "state",
+            "default_persistence_profile", "fallback_persistence_profile")},
+        **{attr: _STRINGS for attr in (
+            "vlans", "profiles", "client_profiles", "server_profiles",
+            "persistence_profiles", "irules", "policies")},
+        "port": "number",
+        "vlans_enabled": "boolean",
+    },
+    "bigip_as3": {"as3_json": "string", "tenant_name": "string"},
+    "bigip_do": {"do_json": "string"},
+    "bigip_command": {"commands": _STRINGS, "when": "string"},
+}
+_ATTRIBUTE_SHAPES: Final[dict[str, dict[str, Shape]]] = {
+    kind: {"name": "string", "description": "string", **shapes}
+    for kind, shapes in _PROVIDER_SHAPES.items()
+}
 
 
 # -- the .tf source of a resource (for --tf-source) ---------------------------------------------

@@ -88,9 +88,11 @@ def _input_options(func: F) -> F:
 def _load_inputs(
     paths: Sequence[str], *, strict: bool, jobs: int | None, max_config_size: str,
     verbose: bool, build_model: bool = True,
+    on_fatal: Callable[[LoadResult, str], None] | None = None,
 ) -> LoadResult:
     """Load inputs, print diagnostics and per-input errors, and stop with exit 2 when
-    nothing could be read (or anything failed under --strict)."""
+    nothing could be read (or anything failed under --strict). ``on_fatal(loaded, why)`` runs
+    first (scan writes its requested reports, marked unsuccessful)."""
     from lyncpolicy.loader import load
 
     limit = _parse_size(max_config_size)
@@ -118,10 +120,10 @@ def _load_inputs(
     if not loaded.units:
         from lyncpolicy.adapters.detect import SUPPORTED_INPUTS
 
-        click.echo(
-            f"lyncpolicy: error: no input found in {', '.join(paths)} ({SUPPORTED_INPUTS})",
-            err=True,
-        )
+        why = f"no input found in {', '.join(paths)}"
+        click.echo(f"lyncpolicy: error: {why} ({SUPPORTED_INPUTS})", err=True)
+        if on_fatal is not None:
+            on_fatal(loaded, why)
         raise _Exit(EXIT_ERROR)
     # A device without a single object is a wrong file (or an empty one), not a clean pass.
     empty = [u for u in loaded.units if u.error is None and build_model and u.object_count == 0]
@@ -133,10 +135,16 @@ def _load_inputs(
         )
     readable = [u for u in loaded.units if u.error is None and u not in empty]
     if (loaded.errors or empty) and (strict or not readable):
+        if on_fatal is not None:
+            why = "no input could be read" if not readable else "--strict: an input failed"
+            on_fatal(loaded, why)
         raise _Exit(EXIT_ERROR)
     if strict and any(d.level in ("warning", "error") for d in diagnostics):
+        warnings = sum(d.level != "note" for d in diagnostics)
+        if on_fatal is not None:
+            on_fatal(loaded, f"--strict: {warnings} input warning(s)")
         raise LyncpolicyError(
-            f"{sum(d.level != 'note' for d in diagnostics)} input warning(s) and --strict is set",
+            f"{warnings} input warning(s) and --strict is set",
             hint="fix the inputs or drop --strict",
         )
     return loaded

@@ -10,6 +10,42 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+RAW_ARGS = "lyncpolicy.raw_args"
+
+
+class ReportCommand(click.Command):
+    """A command whose ``--format``/``--output`` pairs are read in command-line order.
+
+    Click gathers repeated options into separate lists and forgets how they interleaved; the
+    raw arguments are kept so that ``--format text --format json -o r.json`` writes JSON (the
+    format right before the file) to ``r.json``.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[RAW_ARGS] = list(args)
+        return super().parse_args(ctx, args)
+
+
+def output_events(args: list[str]) -> list[tuple[str, str]]:
+    """``("format", NAME)`` and ``("output", FILE)`` in the order they were written."""
+    events: list[tuple[str, str]] = []
+    names = {"--format": "format", "--output": "output", "-o": "output"}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            break
+        if arg in names and i + 1 < len(args):
+            events.append((names[arg], args[i + 1]))
+            i += 2
+            continue
+        for prefix, kind in (("--format=", "format"), ("--output=", "output"), ("-o", "output")):
+            if arg.startswith(prefix) and arg != prefix:
+                events.append((kind, arg[len(prefix) :]))
+                break
+        i += 1
+    return events
+
 
 def report_options(
     *, format_help: str, quiet_help: str, show_passes_help: str, sarif_root_help: str

@@ -15,11 +15,11 @@ import os
 
 import click
 
-from lyncpolicy.cli_options import report_options
+from lyncpolicy.cli_options import RAW_ARGS, ReportCommand, report_options
 from lyncpolicy.errors import LyncpolicyError
 
 
-@click.command("report")
+@click.command("report", cls=ReportCommand)
 @click.argument("results", type=click.Path(dir_okay=False))
 @report_options(
     format_help="Output format: text, json, sarif, junit, github, markdown (or a plugin's). "
@@ -49,7 +49,7 @@ def report(results: str, formats: tuple[str, ...], outputs: tuple[str, ...], qui
     from lyncpolicy.report_io import load
     from lyncpolicy.reporters.text import use_color
 
-    pairs = output_pairs(formats, outputs)
+    pairs = output_pairs(formats, outputs, click.get_current_context().meta.get(RAW_ARGS))
     registry = collect(make_plugin_manager())
     unknown = [name for name, _ in pairs if name not in registry.reporters]
     if unknown:

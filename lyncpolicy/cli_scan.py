@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lyncpolicy.cli_options import report_options
+from lyncpolicy.cli_options import RAW_ARGS, ReportCommand, report_options
 
 if TYPE_CHECKING:
     from lyncpolicy.config import Config
@@ -33,23 +33,64 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
-def output_pairs(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str | None]]:
-    """Pair the i-th ``--format`` with the i-th ``--output``; the rest go to standard output."""
+def output_pairs(
+    formats: Sequence[str], outputs: Sequence[str], raw_args: list[str] | None = None
+) -> list[tuple[str, str | None]]:
+    """Pair each ``--output`` with the ``--format`` written just before it (or, failing that,
+    just after it); formats without a file go to standard output (at most one)."""
     if len(outputs) > len(formats):
         raise click.UsageError(
             f"{len(outputs)} --output but {len(formats)} --format: give each output its format "
             "(e.g. --format sarif --output results.sarif)"
         )
-    pairs: list[tuple[str, str | None]] = [
-        (fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)
-    ]
-    if not pairs:
-        pairs = [("text", None)]
-    if sum(1 for _, out in pairs if out is None) > 1:
+    from lyncpolicy.cli_options import output_events
+
+    events = output_events(raw_args) if raw_args is not None else []
+    if [v for k, v in events if k == "format"] != list(formats) or [
+        v for k, v in events if k == "output"
+    ] != list(outputs):
+        # Not from a command line (a caller passing lists): pair by position.
+        events = _positional(formats, outputs)
+    pairs: list[list[str | None]] = []
+    waiting: list[str] = []  # outputs written before their format
+    for kind, value in events:
+        if kind == "format":
+            pairs.append([value, waiting.pop(0) if waiting else None])
+        else:
+            open_pair = next((p for p in reversed(pairs) if p[1] is None), None)
+            if open_pair is not None and open_pair is pairs[-1]:
+                open_pair[1] = value
+            else:
+                waiting.append(value)
+    if waiting:
+        raise click.UsageError(
+            f"--output {waiting[0]} has no --format of its own: write --format NAME right "
+            "before each --output FILE"
+        )
+    result: list[tuple[str, str | None]] = [(str(f), o) for f, o in pairs] or [("text", None)]
+    if sum(1 for _, out in result if out is None) > 1:
         raise click.UsageError(
             "only one format can go to standard output: add --output FILE for the others"
         )
-    return pairs
+    seen: dict[str, str] = {}
+    for _, out in result:
+        if out is None:
+            continue
+        if os.path.realpath(out) in seen:
+            raise click.UsageError(
+                f"two formats would write {out}: give each --format its own --output file"
+            )
+        seen[os.path.realpath(out)] = out
+    return result
+
+
+def _positional(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str]]:
+    events: list[tuple[str, str]] = []
+    for i, fmt in enumerate(formats):
+        events.append(("format", fmt))
+        if i < len(outputs):
+            events.append(("output", outputs[i]))
+    return events
 
 
 def device_files(paths: Sequence[str]) -> tuple[str, ...]:
@@ -143,7 +184,7 @@ def drop_unchanged(findings: Sequence[Finding]) -> list[Finding]:
     ]
 
 
-@click.command()
+@click.command(cls=ReportCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Configuration file (default: the nearest lyncpolicy.yaml or "
@@ -203,7 +244,7 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
     from lyncpolicy.cli import _load_inputs
 
     started = time.perf_counter()
-    pairs = output_pairs(formats, outputs)
+    pairs = output_pairs(formats, outputs, click.get_current_context().meta.get(RAW_ARGS))
     if not paths:
         paths = (".",)
         click.echo("lyncpolicy: no paths given: scanning the current folder", err=True)
@@ -224,6 +265,8 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
     )
     if verbose and config.path:
         click.echo(f"lyncpolicy: using configuration {config.path}", err=True)
+    if config_file is None and not isolated:
+        _warn_about_other_configs(paths, config.path)
     from lyncpolicy.plugins import collect, make_plugin_manager
 
     registry = collect(make_plugin_manager())
@@ -231,8 +274,28 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
     for name, _ in pairs:
         if name not in registry.reporters:
             render_all(_empty_report(), registry, [(name, None)], {})  # raises UsageError
+    options: dict[str, object] = {
+        "color": _color(color),
+        "quiet": quiet,
+        "show_passes": show_passes,
+        "sarif_root": sarif_root or os.getcwd(),
+    }
+    targets = [out for _, out in pairs if out is not None] + (
+        [write_baseline] if write_baseline else []
+    )
+    _refuse_overwriting(targets, paths)
+
+    def failed_report(loaded: LoadResult, why: str) -> None:
+        """A failed scan still writes the files CI expects (SARIF says it failed)."""
+        from lyncpolicy.pipeline import failed_report as build
+
+        errors = [str(e) for e in loaded.errors] or [why]
+        report = build(rules, errors, input_infos(loaded), started)
+        render_all(report, registry, [(n, o) for n, o in pairs if o is not None], options)
+
     loaded = _load_inputs(paths, strict=strict, jobs=jobs, max_config_size=max_config_size,
-                          verbose=verbose)
+                          verbose=verbose, on_fatal=failed_report)
+    _refuse_overwriting(targets, [f for u in loaded.units for f in u.unit.paths])
     from lyncpolicy.pipeline import build_report, scan_model
     from lyncpolicy.selection import override_findings, severity_overrides
 
@@ -244,23 +307,16 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
         findings = drop_unchanged(findings)
     # Waivers may name rules this run does not select: they are still known rules.
     findings = _suppress(findings, loaded, config, baseline, [r.id for r in known], verbose)
-    if write_baseline:
-        from lyncpolicy.suppressions import write_baseline as write
-
-        recorded = write(findings, write_baseline)
-        click.echo(f"lyncpolicy: wrote {recorded} finding(s) to {write_baseline}", err=True)
-        return
     report = build_report(
         loaded.model, rules, result, findings,
         inputs=input_infos(loaded), object_count=loaded.object_count(), started=started,
         errors=[str(e) for e in loaded.errors],
     )
-    options: dict[str, object] = {
-        "color": _color(color),
-        "quiet": quiet,
-        "show_passes": show_passes,
-        "sarif_root": sarif_root or os.getcwd(),
-    }
+    if write_baseline:
+        _write_baseline(findings, write_baseline)
+        # The baseline is the point of this run: reports only where a file was asked for.
+        render_all(report, registry, [(n, o) for n, o in pairs if o is not None], options)
+        return
     render_all(report, registry, pairs, options)
     if all(out is not None for _, out in pairs) and not quiet:
         render_all(report, registry, [("text", None)], {**options, "quiet": True})
@@ -285,6 +341,43 @@ def _suppress(findings: list[Finding], loaded: LoadResult, config: Config,
         if verbose or diagnostic.level != "note":
             click.echo(str(diagnostic), err=True)
     return list(applied.findings)
+
+
+def _warn_about_other_configs(paths: Sequence[str], used: str | None) -> None:
+    """One run applies one configuration: say so when inputs sit beside different ones."""
+    from lyncpolicy.config import find_config
+
+    nearest = {find_config([path]) for path in paths}
+    others = sorted(p for p in nearest if p is not None and p != used)
+    if others:
+        click.echo(
+            f"lyncpolicy: warning: the inputs are beside different configuration files "
+            f"({', '.join(others)}); this run uses {used or 'none'} for all of them: scan each "
+            "folder on its own, or choose one with --config",
+            err=True,
+        )
+
+
+def _refuse_overwriting(targets: Sequence[str], inputs: Sequence[str]) -> None:
+    """Reports and baselines never replace an input (a typo in -o must not eat bigip.conf)."""
+    given = {os.path.realpath(p) for p in inputs if os.path.isfile(p)}
+    for target in targets:
+        if os.path.realpath(target) in given:
+            raise click.UsageError(f"refusing to write {target}: it is one of the inputs")
+
+
+def _write_baseline(findings: Sequence[Finding], path: str) -> None:
+    from lyncpolicy.errors import InputError
+    from lyncpolicy.suppressions import write_baseline
+
+    try:
+        recorded = write_baseline(findings, path)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the baseline: {exc.strerror or exc}", path=path,
+            hint="check that its folder exists and is writable",
+        ) from None
+    click.echo(f"lyncpolicy: wrote {recorded} finding(s) to {path}", err=True)
 
 
 def _say_what_was_found(topologies: Mapping[str, Topology]) -> None:

@@ -8,7 +8,9 @@ declaration (objects of the declarations are laid over those of the tmsh files).
 
 Units are independent, so a fleet of archives is processed in parallel (``jobs``) with the
 standard library's process pool; results keep input order. One unreadable unit does not stop
-the others: its error is collected and the caller decides the exit code.
+the others: its error is collected and the caller decides the exit code. That holds for a
+defect too: an unexpected exception while reading a unit becomes that unit's error ("internal
+error reading FILE: ... please report it"), unless ``LYNCPOLICY_DEBUG`` asks for the traceback.
 """
 
 from __future__ import annotations
@@ -151,6 +153,9 @@ def load_unit(
         (path, kind) for path, kind in zip(unit.paths, kinds, strict=True)
         if kind in _TERRAFORM_KINDS or kind in _DECLARATION_KINDS
     ]
+    # What is being read, to name in an internal error: a file, else the whole unit.
+    whole = unit.paths[0] if len(unit.paths) == 1 else unit.label
+    reading = whole
     try:
         if unit.kind == "archive":
             from lyncpolicy.adapters.archive import DEFAULT_MAX_CONFIG_BYTES, read_archive
@@ -160,13 +165,15 @@ def load_unit(
                                    or DEFAULT_MAX_CONFIG_BYTES)
             result.diagnostics.extend(archive.diagnostics)
             for member in archive.members:
-                parsed = parse_text(member.text, f"{path}!{member.name}")
+                reading = f"{path}!{member.name}"
+                parsed = parse_text(member.text, reading)
                 inputs.append(TmshInput(parsed, archive=path, member=member.name))
         else:
-            inputs = [
-                TmshInput(parse_file(path))
-                for path, kind in zip(unit.paths, kinds, strict=True) if kind == "tmsh"
-            ]
+            for path, kind in zip(unit.paths, kinds, strict=True):
+                if kind == "tmsh":
+                    reading = path
+                    inputs.append(TmshInput(parse_file(path)))
+        reading = whole
         for item in inputs:
             result.diagnostics.extend(item.result.diagnostics)
             result.object_count += len(item.result.objects)
@@ -185,6 +192,9 @@ def load_unit(
     except LyncpolicyError as exc:
         result.error = exc
         return result
+    except Exception as exc:  # a defect in a reader: the other units are still read
+        result.error = internal_error(reading, exc)
+        return result
     if keep_parsed:
         result.parsed = [item.result for item in inputs if isinstance(item.result, ParseResult)]
     return result
@@ -199,19 +209,36 @@ def _read_declarative(
 
     parts = Parts()
     for path, kind in items:
-        if kind == "as3":
-            from lyncpolicy.adapters.as3 import read_as3_file
+        try:
+            if kind == "as3":
+                from lyncpolicy.adapters.as3 import read_as3_file
 
-            parts.merge(read_as3_file(path))
-        elif kind == "do":
-            from lyncpolicy.adapters.do import read_do_file
+                parts.merge(read_as3_file(path))
+            elif kind == "do":
+                from lyncpolicy.adapters.do import read_do_file
 
-            parts.merge(read_do_file(path))
-        else:
-            from lyncpolicy.adapters.terraform import read_terraform
+                parts.merge(read_do_file(path))
+            else:
+                from lyncpolicy.adapters.terraform import read_terraform
 
-            parts.merge(read_terraform(path, kind))
+                parts.merge(read_terraform(path, kind))
+        except LyncpolicyError:
+            raise
+        except Exception as exc:  # name the file itself, not only its unit
+            raise internal_error(path, exc) from exc
     return assemble(label, parts, base), parts.diagnostics, parts.count()
+
+
+def internal_error(path: str, exc: Exception) -> LyncpolicyError:
+    """The error of a unit whose reading raised ``exc``: a defect of lyncpolicy, reported as
+    that unit's error so the other inputs are still read. With ``LYNCPOLICY_DEBUG`` set,
+    ``exc`` is raised again, for its traceback."""
+    if os.environ.get("LYNCPOLICY_DEBUG"):
+        raise exc
+    return LyncpolicyError(
+        f"internal error reading {path}: {type(exc).__name__}: {exc}: please report it",
+        hint="set LYNCPOLICY_DEBUG=1 for the traceback",
+    )
 
 
 def _load_unit_for_pool(args: tuple[Unit, int | None, bool, bool]) -> UnitResult:

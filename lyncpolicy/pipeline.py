@@ -77,3 +77,18 @@ def build_report(
             [(device, result.topologies[device.name]) for device in model.devices]
         ),
     )
+
+
+def failed_report(
+    rules: Sequence[Rule], errors: Sequence[str], inputs: Sequence[InputInfo], started: float
+) -> Report:
+    """The report of a scan that could not run: no findings, ``execution_successful`` false."""
+    return Report(
+        findings=(),
+        rules=tuple(rule.meta for rule in rules),
+        inputs=tuple(inputs),
+        elapsed_seconds=time.perf_counter() - started,
+        tool_version=__version__,
+        execution_successful=False,
+        errors=tuple(errors),
+    )

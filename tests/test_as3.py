@@ -352,7 +352,7 @@ def test_do_wrapper_defaults_and_local_only_routes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('{"class": "AS3", "declaration": ', "not valid JSON"),
+        ('{"class": "AS3", "declaration": ', "invalid JSON at line 1, column 33"),
         ('{"class": "AS3", "declaration": {"class": "Tenant"}}', "not an AS3 declaration"),
     ],
 )
@@ -362,6 +362,130 @@ def test_as3_file_errors(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(InputError) as caught:
         read_as3_file(str(path))
     assert caught.value.path == str(path) and message in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("objects", "message"),
+    [
+        ({"p": {"class": "Pool", "members": 5}}, "T.A.p.members is a number (5), expected a list"),
+        ({"p": {"class": "Pool", "members": [{"servicePort": "443"}]}},
+         'T.A.p.members[0].servicePort is a string ("443"), expected a whole number'),
+        ({"p": {"class": "Pool", "members": [{"serverAddresses": ["10.1.1.1"]}]}},
+         "T.A.p.members[0] is an object, expected a pool member (an object with a "
+         "servicePort)"),
+        ({"p": {"class": "Pool", "monitors": ["tcp", None]}},
+         "T.A.p.monitors[1] is null, expected a string or a pointer "
+         '({"use": ...} or {"bigip": ...})'),
+        ({"s": {"class": {"x": 1}}}, "T.A.s.class is an object, expected a string"),
+        ({"s": service("Service_TCP", snat="automap")},
+         'T.A.s.snat is a string ("automap"), expected one of "auto", "none", "self"'),
+        ({"s": service("Service_TCP", allowVlans="external")},
+         'T.A.s.allowVlans is a string ("external"), expected a list'),
+        ({"s": service("Service_TCP", virtualAddresses=[["203.0.113.5"]])},
+         "T.A.s.virtualAddresses[0] is a list, expected a list of 2 strings"),
+        ({"s": service("Service_TCP", pool={"name": "p"})},
+         'T.A.s.pool is an object, expected a pointer ({"use": ...} or {"bigip": ...})'),
+        ({"s": service("Service_TCP", virtualPort="443")},
+         'T.A.s.virtualPort is a string ("443"), expected a whole number or a pointer '
+         '({"use": ...} or {"bigip": ...})'),
+        ({"l4": {"class": "L4_Profile", "looseInitialization": "false"}},
+         'T.A.l4.looseInitialization is a string ("false"), expected true or false'),
+    ],
+)
+def test_wrong_shapes_are_errors_naming_the_json_path(
+    objects: dict[str, Any], message: str
+) -> None:
+    """AS3 rejects such a declaration: reading part of it would model what cannot exist."""
+    with pytest.raises(InputError) as caught:
+        declare(objects)
+    assert caught.value.message == message
+    assert caught.value.path == "decl.json"
+    assert "AS3 rejects" in (caught.value.hint or "")
+
+
+def test_tenant_of_the_wrong_shape_is_an_error() -> None:
+    with pytest.raises(InputError) as caught:
+        declare({}, rd="2")  # type: ignore[arg-type]
+    assert caught.value.message == 'T.defaultRouteDomain is a string ("2"), expected a whole number'
+
+
+def test_wrong_shape_in_a_file_names_its_line_and_path(tmp_path: Path) -> None:
+    document = json.loads(AS3_FILE.read_text(encoding="utf-8"))
+    document["declaration"]["Lync_Edge"]["edge"]["edge_access_pool"]["members"] = 5
+    path = tmp_path / "as3.json"
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_as3_file(str(path))
+    error = caught.value
+    assert error.message == (
+        "declaration.Lync_Edge.edge.edge_access_pool.members is a number (5), expected a list")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert error.line is not None and lines[error.line - 1].strip() == '"edge_access_pool": {'
+    assert str(error).startswith(f"{path}:{error.line}: declaration.Lync_Edge")
+
+
+def test_null_is_not_set_so_defaults_apply() -> None:
+    device = declare({
+        "s": service("Service_TCP", snat=None, adminState=None, persistenceMethods=None),
+        "p": {"class": "Pool", "minimumMembersActive": None, "members": [
+            {"servicePort": 443, "serverAddresses": ["10.1.1.1"], "adminState": None}]},
+    })
+    virtual = device.virtual_servers["/T/A/s"]
+    assert (virtual.snat_type, virtual.enabled) == ("automap", True)
+    assert virtual.persist == (PersistRef("/Common/source_addr"),)
+    pool = device.pools["/T/A/p"]
+    assert pool.min_active_members == 1 and pool.members[0].enabled
+
+
+def test_irule_text_not_in_the_declaration_is_unknown() -> None:
+    device = declare({
+        "url": {"class": "iRule", "iRule": {"url": "https://example.com/r.tcl"}},
+        "bad": {"class": "iRule", "iRule": {"base64": "not base64!"}},
+        "text": {"class": "iRule", "iRule": {"text": "when HTTP_REQUEST {}"}},
+    })
+    assert device.irules["/T/A/url"].unknown == {"text"}
+    assert device.irules["/T/A/bad"].unknown == {"text"}
+    assert device.irules["/T/A/text"].text == "when HTTP_REQUEST {}"
+    assert device.irules["/T/A/text"].unknown == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"external": {"class": "VLAN", "interfaces": 5}},
+         "Common.external.interfaces is a number (5), expected a list"),
+        ({"external": {"class": "VLAN", "interfaces": [{"tagged": True}]}},
+         "Common.external.interfaces[0] is an object, expected an interface (an object with "
+         "a name)"),
+        ({"rd2": {"class": "RouteDomain", "id": 2, "vlans": [None]}},
+         "Common.rd2.vlans[0] is null, expected a string"),
+        ({"default": {"class": "Route", "network": 0}},
+         "Common.default.network is a number (0), expected a string"),
+        ({"s": {"class": "SelfIp", "address": "10.1.1.5/24", "allowService": {"tcp": 443}}},
+         "Common.s.allowService is an object, expected a string or a list of strings"),
+        ({"x": {"class": 5}}, "Common.x.class is a number (5), expected a string"),
+    ],
+)
+def test_do_wrong_shapes_are_errors_naming_the_json_path(
+    tmp_path: Path, change: dict[str, Any], message: str
+) -> None:
+    document = json.loads(DO_FILE.read_text(encoding="utf-8"))
+    document["Common"].update(change)
+    path = tmp_path / "do.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_do_file(str(path))
+    assert caught.value.message == message and caught.value.path == str(path)
+    assert "DO rejects" in (caught.value.hint or "")
+
+
+def test_do_common_of_the_wrong_shape_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "do.json"
+    path.write_text(json.dumps({"class": "DO", "declaration": {"class": "Device", "Common": []}}),
+                    encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_do_file(str(path))
+    assert caught.value.message == "declaration.Common is an empty list, expected an object"
 
 
 def test_json_lines_find_members_in_order() -> None:

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 import re
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 from test_reporters_common import (
     DEVICE_A,
     DEVICE_B,
-    GOLDEN_DIR,
     check_golden,
     empty_report,
     failed_report,
@@ -36,7 +30,6 @@ NODE = re.compile(
 )
 SUBGRAPH = re.compile(r'^\s+subgraph ([A-Za-z0-9_]+)\["(.*)"\]$')
 EDGE = re.compile(r'^\s+([A-Za-z0-9_]+) (-->|-\.->|---|<-->|<-\.->)(\|"[^"]*"\|)? ([A-Za-z0-9_]+)$')
-MERMAID_DIR_ENV = "LYNCPOLICY_MERMAID_DIR"
 
 
 def diagram(text_: str) -> str:
@@ -244,30 +237,3 @@ def test_long_tables_are_cut_with_a_note(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_errors_are_listed() -> None:
     assert "- backups/bigip-c.ucs: archive is truncated (re-copy the file)" in render(
         "markdown", failed_report())
-
-
-@pytest.mark.skipif(
-    not (os.environ.get(MERMAID_DIR_ENV) and shutil.which("node")),
-    reason=f"optional: set {MERMAID_DIR_ENV} to a folder with `npm install mermaid jsdom`",
-)
-def test_mermaid_itself_parses_the_diagrams(tmp_path: Path) -> None:
-    """With Mermaid installed (npm), its own parser reads the diagrams and sees the classes."""
-    folder = Path(os.environ[MERMAID_DIR_ENV])
-    script = folder / "lyncpolicy_parse.mjs"
-    shutil.copy(GOLDEN_DIR / "mermaid_parse.mjs", script)
-    sources = {
-        "sample": diagram(render("markdown", sample_report())),
-        "hostile": flowchart(_hostile_topology(), [
-            Finding("R", "error", "fail", HOSTILE, "virtual_servers", HOSTILE, "m")]) or "",
-    }
-    for name, source in sources.items():
-        path = tmp_path / f"{name}.mmd"
-        path.write_text(source, encoding="utf-8")
-        done = subprocess.run(["node", str(script), str(path)], capture_output=True, text=True,
-                              cwd=folder, timeout=120)
-        assert done.returncode == 0, done.stdout + done.stderr
-        parsed = json.loads(done.stdout)
-        assert parsed["nodes"] and parsed["edges"] > 0
-        if name == "sample":
-            failing = {n["id"] for n in parsed["nodes"] if "fail" in n["classes"]}
-            assert failing == _classes(source)["fail"]

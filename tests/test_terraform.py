@@ -157,6 +157,136 @@ def test_loader_reports_rejections_per_unit_and_cli_exits_2(
     assert "Traceback" not in err
 
 
+# -- wrong shapes ------------------------------------------------------------------------------
+
+
+def mutated(source: Path, target: Path, keys: tuple[str | int, ...], value: object) -> str:
+    """A copy of ``source`` at ``target`` with the value at JSON path ``keys`` replaced."""
+    document = json.loads(source.read_text(encoding="utf-8"))
+    parent = document
+    for key in keys[:-1]:
+        parent = parent[key]
+    parent[keys[-1]] = value
+    return write_json(target, document)
+
+
+@pytest.mark.parametrize(
+    ("source", "kind", "keys", "value", "message"),
+    [
+        (PLAN, "terraform-plan", ("resource_changes",), {"a": 1},
+         "resource_changes is an object, expected a list"),
+        (PLAN, "terraform-plan", ("resource_changes", 2, "change", "actions"), [["create"]],
+         "resource_changes[2].change.actions[0] is a list, expected a string"),
+        (PLAN, "terraform-plan", ("resource_changes", 2, "change", "after_sensitive"), 5,
+         "resource_changes[2].change.after_sensitive is a number (5), expected true or false "
+         "or an object"),
+        (PLAN, "terraform-plan", ("resource_changes", 2, "type"), ["bigip_ltm_monitor"],
+         "resource_changes[2].type is a list, expected a string"),
+        (RAW_STATE, "terraform-state", ("resources", 0, "instances"), True,
+         "resources[0].instances is true, expected a list"),
+        (RAW_STATE, "terraform-state", ("resources", 0, "instances", 0, "index_key"), [0],
+         "resources[0].instances[0].index_key is a list, expected a string or a whole number"),
+        (RAW_STATE, "terraform-state", ("resources", 0, "instances", 0, "sensitive_attributes"),
+         [[{"type": "get_attr", "value": ["password"]}]],
+         "resources[0].instances[0].sensitive_attributes[0][0].value is a list, expected a "
+         "string"),
+        (SHOW_STATE, "terraform-show-state", ("values", "root_module"), [],
+         "values.root_module is an empty list, expected an object"),
+        (SHOW_STATE, "terraform-show-state", ("values", "root_module", "child_modules"), "x",
+         'values.root_module.child_modules is a string ("x"), expected a list'),
+    ],
+)
+def test_wrong_shapes_in_the_document_structure_are_errors(
+    tmp_path: Path, source: Path, kind: str, keys: tuple[str | int, ...], value: object,
+    message: str,
+) -> None:
+    """Terraform never writes these: the file was edited or damaged, so it is not read."""
+    path = mutated(source, tmp_path / source.name, keys, value)
+    with pytest.raises(InputError) as caught:
+        read_document(path, kind)
+    assert caught.value.path == path
+    assert caught.value.message == message
+    assert "terraform show -json" in (caught.value.hint or "")
+    assert caught.value.line is not None
+
+
+def test_a_wrong_shape_is_one_input_error_and_the_other_inputs_still_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = mutated(PLAN, tmp_path / "plan.json", ("resource_changes", 0, "change", "actions"),
+                  [["create"]])
+    loaded = load([bad, str(SHOW_STATE)])
+    [error] = loaded.errors
+    assert isinstance(error, InputError) and error.path == bad
+    assert [d.name for d in loaded.model.devices] == [SHOW_STATE.name]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["model", bad])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:1: resource_changes[0].change.actions[0] is a list" in err
+    assert "internal error" not in err and "Traceback" not in err
+
+
+def test_truncated_plan_says_where_and_the_other_inputs_still_load(tmp_path: Path) -> None:
+    cut = tmp_path / "plan.json"
+    cut.write_text(PLAN.read_text(encoding="utf-8")[:3000], encoding="utf-8")
+    # Its first keys still say it is a plan: read as one, so its reader reports the JSON.
+    assert iter_inputs([str(cut)])[0] == [(str(cut), "terraform-plan")]
+    loaded = load([str(cut), str(SHOW_STATE)])
+    [error] = loaded.errors
+    assert error.path == str(cut) and error.line == 1
+    assert error.message == "invalid JSON at line 1, column 2657: unterminated string"
+    assert error.hint == "the file looks truncated: produce it again"
+    assert [d.name for d in loaded.model.devices] == [SHOW_STATE.name]
+
+
+def test_broken_json_that_tells_nothing_is_an_error_named_or_a_warning_found(
+    tmp_path: Path,
+) -> None:
+    broken = tmp_path / "inputs" / "notes.json"
+    broken.parent.mkdir()
+    broken.write_text('{"items": [1,\n  2,,]}', encoding="utf-8")
+    empty = tmp_path / "inputs" / "terraform.tfstate"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        iter_inputs([str(broken)])
+    assert caught.value.message == "invalid JSON at line 2, column 5: expecting value"
+    assert (caught.value.path, caught.value.line) == (str(broken), 2)
+    with pytest.raises(InputError, match="invalid JSON: the file is empty"):
+        iter_inputs([str(empty)])
+    shutil.copy(SHOW_STATE, tmp_path / "inputs" / "state.json")
+    loaded = load([str(tmp_path / "inputs")])
+    assert loaded.errors == [] and len(loaded.model.devices) == 1
+    found = {(d.level, d.code, d.path, d.line, d.message) for d in loaded.diagnostics}
+    assert ("warning", "INPUT-UNREADABLE", str(broken), 2,
+            "invalid JSON at line 2, column 5: expecting value") in found
+    assert ("warning", "INPUT-UNREADABLE", str(empty), 1,
+            "invalid JSON: the file is empty") in found
+
+
+def test_a_defect_in_an_adapter_is_that_units_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The last line of defence: the other inputs are still read, the defect is named."""
+    from lyncpolicy.adapters import terraform
+
+    def broken(self: object) -> None:
+        raise TypeError("unhashable type: 'list'")
+
+    monkeypatch.setattr(terraform._Mapper, "run", broken)
+    monkeypatch.delenv("LYNCPOLICY_DEBUG", raising=False)
+    loaded = load([str(PLAN), str(DATA.parent / "as3" / "as3_lync_edge.json")])
+    [error] = loaded.errors
+    assert str(error) == (
+        f"internal error reading {PLAN}: TypeError: unhashable type: 'list': please report it "
+        "(set LYNCPOLICY_DEBUG=1 for the traceback)"
+    )
+    assert [d.name for d in loaded.model.devices] == ["as3"]
+    monkeypatch.setenv("LYNCPOLICY_DEBUG", "1")
+    with pytest.raises(TypeError):
+        load([str(PLAN)])
+
+
 # -- records: addresses, actions, modules --------------------------------------------------------
 
 

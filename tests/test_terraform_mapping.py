@@ -747,3 +747,162 @@ def test_bigip_command_inline_properties(tmp_path: Path) -> None:
         "commands": ["create ltm nat /Common/n originating-address 10.1.1.10"],
         "when": "destroy"}))
     assert device.nats == {} and "nats" in device.unknown_kinds
+
+
+# -- values of the wrong shape ---------------------------------------------------------------
+
+
+def warnings_of(diagnostics: list[Diagnostic]) -> list[tuple[str, str]]:
+    return [(d.code, d.message) for d in diagnostics if d.level == "warning"]
+
+
+def test_attribute_of_the_wrong_shape_is_a_warning_and_its_fields_unknown(
+    tmp_path: Path,
+) -> None:
+    """A port that is not a number, VLANs that are not a list: never silently "no port" or
+    "all VLANs" (vlans_enabled = true with a string would otherwise enable it everywhere)."""
+    after = vs(port="abc", vlans="external", vlans_enabled=True)
+    device, diagnostics = plan(tmp_path, change("bigip_ltm_virtual_server", "vs", after))
+    virtual = device.virtual_servers["/Common/vs"]
+    assert virtual.port is None
+    assert {"port", "vlans", "vlans_mode"} <= virtual.unknown
+    assert virtual.destination == parse_address("203.0.113.10")  # the rest is still read
+    assert virtual.pool == "/Common/pool" and "pool" not in virtual.unknown
+    assert warnings_of(diagnostics) == [
+        ("TF-BAD-VALUE", 'bigip_ltm_virtual_server.vs: port is a string ("abc"), expected a '
+                         "number: read as unknown"),
+        ("TF-BAD-VALUE", 'bigip_ltm_virtual_server.vs: vlans is a string ("external"), '
+                         "expected a list of strings: read as unknown"),
+    ]
+    assert all(d.path.endswith("plan.json") and d.line for d in diagnostics)
+
+
+@pytest.mark.parametrize(
+    ("kind", "after", "collection", "name", "field"),
+    [
+        ("bigip_net_vlan", {"name": "/Common/v", "tag": "101"}, "vlans", "/Common/v", "tag"),
+        ("bigip_net_vlan", {"name": "/Common/v", "interfaces": [{"vlanport": 1.1}]}, "vlans",
+         "/Common/v", "interfaces"),
+        ("bigip_net_selfip", {"name": "/Common/s", "ip": "10.1.1.5/24",
+                              "port_lockdown": "default"}, "self_ips", "/Common/s",
+         "allow_service"),
+        ("bigip_ltm_snat", {"name": "/Common/s", "origins": [{"name": 5}]}, "snats",
+         "/Common/s", "origins"),
+        ("bigip_ltm_pool", {"name": "/Common/p", "minimum_active_members": float("inf")},
+         "pools", "/Common/p", "min_active_members"),
+        ("bigip_ltm_pool", {"name": "/Common/p", "monitors": [None]}, "pools", "/Common/p",
+         "monitors"),
+        ("bigip_ltm_monitor", {"name": "/Common/m", "parent": "/Common/tcp", "interval": [5]},
+         "monitors", "/Common/m", "settings"),
+        ("bigip_ltm_profile_fastl4", {"name": "/Common/f", "idle_timeout": {"v": 1}},
+         "profiles", "/Common/f", "settings"),
+        ("bigip_ltm_virtual_address", {"name": "/Common/10.1.1.1", "arp": "no"},
+         "virtual_addresses", "/Common/10.1.1.1", "arp"),
+        ("bigip_partition", {"name": "Lync", "route_domain_id": float("nan")}, "partitions",
+         "/Lync", "default_route_domain"),
+    ],
+)
+def test_each_wrong_shape_makes_its_field_unknown(
+    tmp_path: Path, kind: str, after: dict[str, Any], collection: str, name: str, field: str,
+) -> None:
+    device, diagnostics = plan(tmp_path, change(kind, "r", after))
+    obj = getattr(device, collection)[name]
+    assert field in obj.unknown, obj.unknown
+    [(code, message)] = warnings_of(diagnostics)
+    assert code == "TF-BAD-VALUE" and message.startswith(f"{kind}.r: ")
+
+
+def test_attachment_of_the_wrong_shape_makes_members_unknown(tmp_path: Path) -> None:
+    device, diagnostics = plan(
+        tmp_path,
+        change("bigip_ltm_pool", "p", {"name": "/Common/p"}),
+        change("bigip_ltm_pool_attachment", "a", {"pool": "/Common/p", "node": "10.1.1.1:443",
+                                                  "state": ["enabled"]}),
+    )
+    assert "members" in device.pools["/Common/p"].unknown
+    assert [code for code, _ in warnings_of(diagnostics)] == ["TF-BAD-VALUE"]
+
+
+def test_entries_that_cannot_be_read_are_skipped_and_their_kinds_unknown(
+    tmp_path: Path,
+) -> None:
+    nulled = change("bigip_ltm_virtual_server", "vs", vs())
+    nulled["change"] = None
+    device, diagnostics = plan(
+        tmp_path,
+        change("bigip_ltm_pool", "p", {"name": "/Common/p"}),
+        nulled,
+        # Another resource stating virtual servers does not make the skipped one known.
+        change("bigip_as3", "as3", {"as3_json": as3_json({})}),
+    )
+    assert device.virtual_servers == {}
+    assert "virtual_servers" in device.unknown_kinds
+    assert "/Common/p" in device.pools and "pools" not in device.unknown_kinds
+    assert warnings_of(diagnostics) == [(
+        "TF-BAD-SHAPE", "bigip_ltm_virtual_server.vs: resource_changes[1].change is null, "
+        "expected an object: skipped, so which virtual_servers exist is unknown")]
+
+
+def test_an_entry_that_is_not_an_object_makes_every_kind_unknown(tmp_path: Path) -> None:
+    path = write_plan(tmp_path / "plan.json", change("bigip_ltm_pool", "p", {"name": "/Common/p"}))
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["resource_changes"].append("bigip_ltm_virtual_server.vs")
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    parts = read_terraform(str(path), "terraform-plan")
+    device = assemble("plan.json", parts)
+    assert {"virtual_servers", "pools", "self_ips", "partitions"} <= device.unknown_kinds
+    assert "members" in device.pools["/Common/p"].unknown  # it may have been an attachment
+    assert warnings_of(parts.diagnostics) == [(
+        "TF-BAD-SHAPE", 'resource_changes[1]: is a string ("bigip_ltm_virtual_server.vs"), '
+        "expected an object: skipped, so which objects of any kind exist is unknown")]
+
+
+def test_a_wholly_sensitive_resource_copies_nothing(tmp_path: Path) -> None:
+    secret = change("bigip_ltm_irule", "r", {"name": "/Common/r", "irule": "s3cr3t"})
+    secret["change"]["after_sensitive"] = True
+    device, diagnostics = plan(tmp_path, secret)
+    assert "s3cr3t" not in json.dumps(to_jsonable(device))
+    assert device.irules == {} and "irules" in device.unknown_kinds
+    assert [d.code for d in diagnostics] == ["TF-NO-NAME"]
+
+
+def test_embedded_declaration_of_the_wrong_shape_is_a_warning(tmp_path: Path) -> None:
+    good = {"s": {"class": "Service_TCP", "virtualAddresses": ["203.0.113.5"],
+                  "virtualPort": 443}}
+    device, diagnostics = plan(
+        tmp_path,
+        change("bigip_as3", "bad", {"as3_json": as3_json({"p": {"class": "Pool",
+                                                                "members": 5}})}),
+        change("bigip_as3", "good", {"as3_json": as3_json(good)}),
+        change("bigip_do", "do", {"do_json": "{not json"}),
+    )
+    assert "/T/A/s" in device.virtual_servers  # the good declaration is read
+    assert device.unknown_kinds >= AS3_COLLECTIONS  # the bad one may declare anything
+    assert {"vlans", "self_ips", "routes", "route_domains"} <= device.unknown_kinds
+    assert warnings_of(diagnostics) == [
+        ("TF-BAD-DECLARATION", "bigip_as3.bad: as3_json: declaration.T.A.p.members is a "
+                               "number (5), expected a list: the objects it declares are unknown"),
+        ("TF-BAD-DECLARATION", "bigip_do.do: do_json: not a JSON object: the objects it "
+                               "declares are unknown"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("jsonfile", "message"),
+    [
+        ("{not json", "jsonfile is not JSON"),
+        (json.dumps({"tables": [{"name": "t", "columnNames": 5}]}),
+         "jsonfile.tables[0].columnNames is a number (5), expected a list of strings"),
+        (json.dumps({"variables": [{"name": "x", "value": ["a"]}]}),
+         "jsonfile.variables[0].value is a list, expected a string, number or boolean"),
+    ],
+)
+def test_iapp_jsonfile_of_the_wrong_shape_leaves_its_answers_unknown(
+    tmp_path: Path, jsonfile: str, message: str
+) -> None:
+    device, diagnostics = plan(tmp_path, change("bigip_sys_iapp", "lync", {
+        "name": "lync", "jsonfile": jsonfile, "template": "/Common/f5.microsoft_lync"}))
+    service = device.application_services["/Common/lync.app/lync"]
+    assert {"variables", "tables", "template"} <= service.unknown
+    assert warnings_of(diagnostics) == [("TF-BAD-VALUE", f"bigip_sys_iapp.lync: {message}: "
+                                         "its template, variables and tables are unknown")]

@@ -180,13 +180,20 @@ def member_note(source: Source) -> str:
 
 
 def repo_relative(path: str, root: str) -> str | None:
-    """``path`` relative to ``root`` with ``/`` separators, or None when it lies outside."""
-    absolute = os.path.abspath(os.path.join(root, path))
-    relative = os.path.relpath(absolute, os.path.abspath(root))
-    relative = relative.replace(os.sep, "/")
-    if relative == ".." or relative.startswith("../"):
-        return None
-    return posixpath.normpath(relative)
+    """``path`` relative to ``root`` with ``/`` separators, or None when it lies outside.
+
+    A relative ``path`` is as the scan named it, relative to the current folder; when that
+    lies outside ``root`` (a saved report re-rendered from another folder), it is read
+    relative to ``root`` instead.
+    """
+    candidates = [os.path.abspath(path)]
+    if not os.path.isabs(path):
+        candidates.append(os.path.abspath(os.path.join(root, path)))
+    for absolute in candidates:
+        relative = os.path.relpath(absolute, os.path.abspath(root)).replace(os.sep, "/")
+        if relative != ".." and not relative.startswith("../"):
+            return posixpath.normpath(relative)
+    return None
 
 
 def artifact_of(report: Report, finding: Finding) -> tuple[str, int, int] | None:

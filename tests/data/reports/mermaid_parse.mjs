@@ -1,6 +1,6 @@
 // Parse a Mermaid flowchart with Mermaid's own parser; print its nodes, subgraphs and edges
-// as JSON. Used by tests/test_reporters_markdown.py when LYNCPOLICY_MERMAID_DIR names a
-// folder where `npm install mermaid jsdom` was run (the test copies this file there).
+// as JSON. A manual check (not run by the test suite, which works offline): in a folder where
+// `npm install mermaid jsdom` was run, `node mermaid_parse.mjs diagram.mmd`.
 import fs from "node:fs";
 import { JSDOM } from "jsdom";
 
