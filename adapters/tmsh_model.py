@@ -147,6 +147,35 @@ def _value(props: Mapping[str, Statement], key: str) -> str | None:
     return " ".join(stmt.values)
 
 
+def _integer(text: str | None, default: T) -> int | T:
+    """A plain ASCII decimal (``4093``), else ``default``.
+
+    ``str.isdigit`` alone is not enough: it accepts ``²`` and other Unicode digits that
+    ``int`` refuses, and ``int`` refuses numbers longer than 4300 digits.
+    """
+    if text is None or not (text.isascii() and text.isdigit()):
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        return default
+
+
+def _list_items(stmt: Statement | None) -> list[tuple[str, list[Statement], int]]:
+    """Items of a named-item list block (``members``, ``profiles``, ``persist``).
+
+    Each item is (name, its property statements, line). tmsh accepts several items on one
+    line (``members { 10.1.1.1:80 10.1.1.2:80 }``, ``profiles { tcp http }``); a property
+    block belongs to the word just before it.
+    """
+    items: list[tuple[str, list[Statement], int]] = []
+    for item in stmt.block or [] if stmt is not None else []:
+        for index, word in enumerate(item.words):
+            last = index == len(item.words) - 1
+            items.append((word, (item.block or []) if last else [], item.line))
+    return items
+
+
 def _names_in(stmt: Statement | None) -> list[str]:
     """Item names of a list block (``vlans { a b }``, ``rules { r1 r2 }``)."""
     if stmt is None:
@@ -210,12 +239,14 @@ def _parse_or_warn(
 
 def _read_partition(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    rd_text = _value(props, "default-route-domain") or "0"
-    rd = int(rd_text) if rd_text.isdigit() else 0
+    rd = _integer(_value(props, "default-route-domain"), 0)
     name = (obj.name or "").strip("/")
     b.partition_rd[name] = rd
     common = _common(obj, item, props)
     common["name"] = f"/{name}"
+    # A partition is its own partition (as the AS3 and Terraform adapters say), whatever
+    # `update-partition` was in effect where it was written.
+    common["partition"] = name
     b.add("partitions", Partition(**common, default_route_domain=rd))
 
 
@@ -232,17 +263,28 @@ def _read_node(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
             f"node address {text!r}",
             lambda: parse_address(text, b.default_rd(common["partition"])),
         )
-    monitors = tuple(
-        _resolve(w, common["partition"])
-        for w in (props["monitor"].values if "monitor" in props else [])
-        if w not in _MONITOR_GLUE and not w.isdigit()
+    b.add("nodes", Node(**common, address=address, monitors=_monitors(props, common["partition"])))
+
+
+def _monitors(props: Mapping[str, Statement], partition: str) -> tuple[str, ...]:
+    """Monitor names of ``monitor a and b`` or ``monitor min 1 of { a b }`` (nodes, pools)."""
+    stmt = props.get("monitor")
+    if stmt is None:
+        return ()
+    words = stmt.values + (_names_in(stmt) if stmt.block else [])
+    return tuple(
+        _resolve(w, partition)
+        for w in words
+        if w not in _MONITOR_GLUE and not w.isdigit() and w != "none"
     )
-    b.add("nodes", Node(**common, address=address, monitors=monitors))
 
 
-def _member(b: _Builder, stmt: Statement, partition: str, source: Source) -> PoolMember:
-    name = _resolve(stmt.words[0], partition)
-    props = {s.words[0]: s for s in stmt.block or [] if s.words}
+def _member(
+    b: _Builder, item: tuple[str, list[Statement], int], partition: str, source: Source
+) -> PoolMember:
+    word, block, line = item
+    name = _resolve(word, partition)
+    props = {s.words[0]: s for s in block if s.words}
     rd = b.default_rd(partition)
     address: Address | None = None
     port: int | None = None
@@ -265,7 +307,7 @@ def _member(b: _Builder, stmt: Statement, partition: str, source: Source) -> Poo
         try:
             address = parse_address(explicit, rd)
         except ValueError as exc:
-            b.warn(source, "MODEL-BAD-VALUE", f"cannot read member address: {exc}", stmt.line)
+            b.warn(source, "MODEL-BAD-VALUE", f"cannot read member address: {exc}", line)
     if address is None:
         # FQDN nodes resolve at run time on the device: not an input problem.
         b.diagnostics.append(
@@ -274,40 +316,29 @@ def _member(b: _Builder, stmt: Statement, partition: str, source: Source) -> Poo
                 "MODEL-MEMBER-ADDRESS",
                 f"pool member {name} has no static address (FQDN node?)",
                 source.file,
-                stmt.line,
+                line,
             )
         )
     # Only an administrator's `user-*` states disable a member; `state down` is the monitor.
     disabled = _value(props, "session") == "user-disabled" or _value(props, "state") == "user-down"
-    return PoolMember(name, address, port, not disabled, stmt.line)
+    return PoolMember(name, address, port, not disabled, line)
 
 
 def _read_pool(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
     common = _common(obj, item, props)
-    members_stmt = props.get("members")
     members = tuple(
-        _member(b, stmt, common["partition"], common["source"])
-        for stmt in (members_stmt.block or [] if members_stmt else [])
-        if stmt.words
+        _member(b, item, common["partition"], common["source"])
+        for item in _list_items(props.get("members"))
     )
-    monitor_words = props["monitor"].values if "monitor" in props else []
-    if "monitor" in props and props["monitor"].block:
-        monitor_words = monitor_words + _names_in(props["monitor"])
-    monitors = tuple(
-        _resolve(w, common["partition"])
-        for w in monitor_words
-        if w not in _MONITOR_GLUE and not w.isdigit() and w != "none"
-    )
-    min_active = _value(props, "min-active-members") or "0"
     b.add(
         "pools",
         Pool(
             **common,
             members=members,
             load_balancing_mode=_value(props, "load-balancing-mode") or "round-robin",
-            monitors=monitors,
-            min_active_members=int(min_active) if min_active.isdigit() else 0,
+            monitors=_monitors(props, common["partition"]),
+            min_active_members=_integer(_value(props, "min-active-members"), 0),
         ),
     )
 
@@ -358,12 +389,11 @@ def _read_self(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
 
 def _read_vlan(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    tag = _value(props, "tag")
     b.add(
         "vlans",
         Vlan(
             **_common(obj, item, props),
-            tag=int(tag) if tag and tag.isdigit() else None,
+            tag=_integer(_value(props, "tag"), None),
             interfaces=tuple(_names_in(props.get("interfaces"))),
         ),
     )
@@ -417,7 +447,7 @@ def _read_route_domain(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
         "route_domains",
         RouteDomain(
             **common,
-            id=int(rd_id) if rd_id.isdigit() else 0,
+            id=_integer(rd_id, 0),
             vlans=tuple(_resolve(v, common["partition"]) for v in _names_in(props.get("vlans"))),
             parent=_value(props, "parent"),
         ),
@@ -772,22 +802,18 @@ def _read_virtual(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     vlans, mode = _vlans(props, partition)
     profiles: list[ProfileRef] = []
     profiles_stmt = props.get("profiles")
-    for stmt in (profiles_stmt.block or []) if profiles_stmt else []:
-        for word in stmt.words[:1]:
-            inner = {s.words[0]: " ".join(s.values) for s in stmt.block or [] if s.words}
-            context = inner.get("context", "all")
-            ctx: ProfileContext = context if context in ("clientside", "serverside") else "all"  # type: ignore[assignment]
-            profiles.append(ProfileRef(_resolve(word, partition), ctx))
+    for word, block, _line in _list_items(profiles_stmt):
+        inner = {s.words[0]: " ".join(s.values) for s in block if s.words}
+        context = inner.get("context", "all")
+        ctx: ProfileContext = context if context in ("clientside", "serverside") else "all"  # type: ignore[assignment]
+        profiles.append(ProfileRef(_resolve(word, partition), ctx))
     if profiles_stmt is not None and profiles_stmt.block is None:
         profiles.extend(ProfileRef(_resolve(w, partition)) for w in profiles_stmt.values)
     persist: list[PersistRef] = []
     persist_stmt = props.get("persist")
-    for stmt in (persist_stmt.block or []) if persist_stmt else []:
-        if stmt.words:
-            inner = {s.words[0]: " ".join(s.values) for s in stmt.block or [] if s.words}
-            persist.append(
-                PersistRef(_resolve(stmt.words[0], partition), inner.get("default", "yes") == "yes")
-            )
+    for word, block, _line in _list_items(persist_stmt):
+        inner = {s.words[0]: " ".join(s.values) for s in block if s.words}
+        persist.append(PersistRef(_resolve(word, partition), inner.get("default", "yes") == "yes"))
     if persist_stmt is not None and persist_stmt.block is None:
         persist.extend(
             PersistRef(_resolve(w, partition)) for w in persist_stmt.values if w != "none"
