@@ -38,7 +38,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from lyncpolicy.addresses import (
     Address,
@@ -107,6 +107,10 @@ from .declarative import (
     read_json_file,
     with_unknown,
 )
+
+if TYPE_CHECKING:
+    from lyncpolicy.loader import LoadResult
+    from lyncpolicy.model import Device
 
 Json = Mapping[str, Any]
 
@@ -1134,6 +1138,12 @@ class _Mapper:
             # is one (made so out of band) cannot be told.
             unknown.add("type")
         persist_names = [full_name(p) for p in _strings(values, "persistence_profiles")]
+        if ("default_persistence_profile" in hidden and "persistence_profiles" not in hidden
+                and len(persist_names) <= 1
+                and not self.is_set(resource, "default_persistence_profile")):
+            # Unset, so unknown in the plan; but the only persistence profile is the default
+            # (the device makes it so, and Read reports it): nothing about `persist` is unknown.
+            unknown.discard("persist")
         default = _text(values, "default_persistence_profile")
         default_name = full_name(default) if default else persist_names[0] if persist_names else ""
         fallback = _text(values, "fallback_persistence_profile")
@@ -1659,3 +1669,44 @@ def locate_block(
             if (os.path.dirname(os.path.abspath(c[0])) == root) != in_module
         ]
     return candidates[0] if len(candidates) == 1 else None
+
+
+def locate_sources(loaded: LoadResult, directory: str) -> int:
+    """``--tf-source DIR``: point every object read from a Terraform plan or state at the
+    ``.tf`` block of its resource (file and line), so SARIF and GitHub annotations land on the
+    code under review. The resource address and the plan change are kept; the plan or state
+    file stays named by the device (each Terraform input is a device of its own, named after
+    the file, and the report's inputs give its path). Objects whose block is not found (or is
+    ambiguous) keep the plan location. Returns how many objects were relocated."""
+    index = tf_block_index(directory)
+    moved = 0
+    for unit in loaded.units:
+        if unit.unit.kind != "terraform" or unit.device is None:
+            continue
+        unit.device, count = _relocated(unit.device, index, directory)
+        moved += count
+    return moved
+
+
+def _relocated(
+    device: Device, index: Mapping[tuple[str, str], Sequence[tuple[str, int]]], directory: str
+) -> tuple[Device, int]:
+    found: dict[str, tuple[str, int] | None] = {}
+    changes: dict[str, Any] = {}
+    moved = 0
+    for collection, items in device.collections():
+        updated: dict[str, Any] = {}
+        for key, obj in items.items():
+            address = obj.source.resource
+            if address is not None and address not in found:
+                found[address] = locate_block(index, directory, address)
+            where = found.get(address) if address is not None else None
+            if where is None:
+                updated[key] = obj
+                continue
+            path, line = where
+            updated[key] = replace(obj, source=replace(obj.source, file=path, line=line,
+                                                       end_line=line))
+            moved += 1
+        changes[collection] = updated
+    return replace(device, **changes), moved

@@ -212,6 +212,10 @@ def drop_unchanged(findings: Sequence[Finding]) -> list[Finding]:
                    "(what the pre-commit hook uses).")
 @click.option("--changed-only", is_flag=True,
               help="Terraform plans: report only on resources the plan creates or changes.")
+@click.option("--tf-source", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Terraform plans and states: locate findings at the resource block in the "
+                   ".tf files under DIR (file and line, so SARIF and GitHub annotations land on "
+                   "the code under review); the resource address is kept.")
 @click.option("--strict", is_flag=True,
               help="Input warnings and unreadable inputs are errors (exit 2).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
@@ -223,8 +227,9 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
          fail_on: str | None, formats: tuple[str, ...], outputs: tuple[str, ...], quiet: bool,
          show_passes: bool, color: str, sarif_root: str | None, baseline: str | None,
-         write_baseline: str | None, device_files_: bool, changed_only: bool, strict: bool,
-         jobs: int | None, max_config_size: str, verbose: bool) -> None:
+         write_baseline: str | None, device_files_: bool, changed_only: bool,
+         tf_source: str | None, strict: bool, jobs: int | None, max_config_size: str,
+         verbose: bool) -> None:
     """Check BIG-IP configurations of a Lync / Skype for Business Edge deployment.
 
     PATHS are tmsh files (bigip.conf, bigip_base.conf, partition files, SCF), UCS or qkview
@@ -239,6 +244,7 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
       lyncpolicy scan backup.ucs
       lyncpolicy scan config/bigip_base.conf config/bigip.conf
       lyncpolicy scan plan.json --changed-only --format sarif -o lyncpolicy.sarif
+      lyncpolicy scan plan.json --tf-source . --format github
       lyncpolicy scan backups/ --jobs 4 --format junit -o report.xml --format text
     """
     from lyncpolicy.cli import _load_inputs
@@ -296,6 +302,10 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
     loaded = _load_inputs(paths, strict=strict, jobs=jobs, max_config_size=max_config_size,
                           verbose=verbose, on_fatal=failed_report)
     _refuse_overwriting(targets, [f for u in loaded.units for f in u.unit.paths])
+    if tf_source:  # --tf-source: objects of Terraform inputs point at their .tf blocks
+        from lyncpolicy.adapters.terraform import locate_sources
+
+        locate_sources(loaded, tf_source)
     from lyncpolicy.pipeline import build_report, scan_model
     from lyncpolicy.selection import override_findings, severity_overrides
 
@@ -321,7 +331,7 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
     if all(out is not None for _, out in pairs) and not quiet:
         render_all(report, registry, [("text", None)], {**options, "quiet": True})
     _say_what_was_found(result.topologies)
-    _suggest_init(result.topologies, config, verbose)
+    _suggest_init(result.topologies, config)
     sys.exit(exit_code(findings, config.fail_on))
 
 
@@ -391,13 +401,12 @@ def _say_what_was_found(topologies: Mapping[str, Topology]) -> None:
             )
 
 
-def _suggest_init(topologies: Mapping[str, Topology], config: Config, verbose: bool) -> None:
-    """Point at `lyncpolicy init` when roles had to be guessed (always with -v)."""
+def _suggest_init(topologies: Mapping[str, Topology], config: Config) -> None:
+    """Point at `lyncpolicy init` when the roles were inferred: no deployment section says
+    which addresses are the Edge, so the user should confirm what lyncpolicy guessed."""
     if config.deployment:
         return
-    if any(t.unresolved for t in topologies.values()) or (
-        verbose and any(t.found for t in topologies.values())
-    ):
+    if any(t.found or t.unresolved for t in topologies.values()):
         click.echo(
             "lyncpolicy: roles were inferred without a deployment section: run "
             "`lyncpolicy init PATH...` to write one and confirm them",
