@@ -8,13 +8,18 @@ with one of its roles (when it names roles; the roles come from the topology ste
 them such a rule selects nothing), keeps those its ``where`` condition does not reject, and
 evaluates its condition on each. A ``where`` that is undetermined keeps the object: the
 finding is then undetermined unless the condition passes anyway.
+
+Each device gets one :class:`Memo` per call, shared by every rule and object of that device
+and dropped when the call returns: predicates keep the device-wide indexes they derive from
+the device and its topology there (computed once, not once per object), without global state.
+The scope holds it under :data:`MEMO`, a name no rule path, template or variable can spell.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Final
+from typing import Any, Final, TypeVar, cast
 
 from lyncpolicy.conditions import (
     UNKNOWN,
@@ -36,6 +41,35 @@ Roles = Mapping[str, Mapping[str, set[str] | frozenset[str]]]
 
 # Witnesses that explain an undetermined result rather than identify what failed.
 _EXPLANATORY = frozenset({"unknown", "undetermined", "actual", "count", "route_domains"})
+
+# The scope key of the device's Memo: not a path root, and no variable name (those start with
+# a lowercase letter), so no rule can read it or hide it with `as:`.
+MEMO: Final = "@memo"
+
+_T = TypeVar("_T")
+
+
+class Memo:
+    """Facts about one device, computed once per :func:`evaluate` call and shared by its rules.
+
+    ``memo.get(key, compute)`` returns the value stored under ``key``, calling ``compute()`` the
+    first time. The values must be pure functions of the scope's ``device``, ``topology`` and
+    ``roles`` (constant for a device during the call), so caching never changes a result. Keys
+    are the caller's own (a class or function it defines, or a tuple starting with one), so
+    two plugins cannot collide.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, object] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        try:
+            return cast(_T, self._values[key])
+        except KeyError:
+            value = self._values[key] = compute()
+            return value
 
 
 def evaluate(
@@ -67,6 +101,7 @@ def evaluate(
         else:
             device_roles = UNKNOWN
         objects: dict[str, list[tuple[str, Any]]] = {}
+        memo = Memo()
         for rule in ordered:
             if rule.kind not in objects:
                 objects[rule.kind] = _objects(device, rule.kind)
@@ -74,7 +109,7 @@ def evaluate(
                 findings.extend(
                     _advisory(f, topology)
                     for f in _evaluate_rule(
-                        rule, device, device_roles, topology, objects[rule.kind]
+                        rule, device, device_roles, topology, objects[rule.kind], memo
                     )
                 )
             except PredicateFailure as exc:
@@ -123,6 +158,7 @@ def _evaluate_rule(
     device_roles: object,
     topology: Topology,
     objects: list[tuple[str, Any]],
+    memo: Memo,
 ) -> Iterator[Finding]:
     if rule.kind != "device" and rule.kind in device.unknown_kinds:
         if rule.roles and device_roles is UNKNOWN:
@@ -148,7 +184,12 @@ def _evaluate_rule(
             else device_roles
         )
         objects = [(n, o) for n, o in objects if wanted.intersection(selecting.get(n, ()))]
-    scope: dict[str, object] = {"device": device, "roles": device_roles, "topology": topology}
+    scope: dict[str, object] = {
+        "device": device,
+        "roles": device_roles,
+        "topology": topology,
+        MEMO: memo,
+    }
     for name, obj in objects:
         scope["object"] = obj
         selected = Status.PASS

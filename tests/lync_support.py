@@ -137,6 +137,29 @@ def run_device(
     return evaluate(Model((device,)), lync_rules(*rule_ids), topologies=topologies)
 
 
+def located_examples(rule_id: str) -> list[tuple[str, str]]:
+    """(example file name, object) of each failing finding of a device-level rule's own fail
+    examples (run with the rule's example deployment): the object its ``at`` witness names.
+    Each object exists on the device, and the finding carries that object's source line."""
+    (rule,) = lync_rules(rule_id)
+    assert rule.examples is not None
+    found: set[tuple[str, str]] = set()
+    for example in rule.examples.fail:
+        path = Path(example) if Path(example).is_absolute() else PACK / example
+        device = device_of(path.read_text("utf-8"))
+        for finding in run_device([rule_id], device, rule.examples.deployment):
+            if finding.status != "fail":
+                continue
+            at = finding.witnesses.get("at")
+            assert isinstance(at, str), (rule_id, path.name, finding.witnesses)
+            objects = [o for _, collection in device.collections() if (o := collection.get(at))]
+            assert objects, (rule_id, path.name, at)
+            assert finding.source is not None and finding.source == objects[0].source
+            found.add((path.name, at))
+    assert found, rule_id
+    return sorted(found)
+
+
 def statuses(findings: Iterable[Finding]) -> list[tuple[str, str, str, str]]:
     """(object, detail, status, severity) of every finding, sorted."""
     return sorted((f.object_path, f.detail, f.status, f.severity) for f in findings)

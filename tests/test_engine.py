@@ -16,7 +16,7 @@ from lyncpolicy.adapters.tmsh_model import TmshInput, build_device
 
 from lyncpolicy.builtin_predicates import CORE_PREDICATES
 from lyncpolicy.conditions import Check, Compiler, Outcome, Predicate, Scope
-from lyncpolicy.engine import evaluate
+from lyncpolicy.engine import MEMO, Memo, evaluate
 from lyncpolicy.errors import RuleError
 from lyncpolicy.findings import Finding
 from lyncpolicy.model import Device, Model
@@ -464,3 +464,72 @@ def test_device_finding_points_at_the_object_its_predicate_names(tmp_path: Path)
     nowhere = load_rule(tmp_path, rule_text.replace("@TARGET@", "/Common/none"), predicates)
     (finding,) = evaluate(Model((device,)), [nowhere])
     assert finding.source is None
+
+
+def _counting(calls: list[str]) -> Predicate:
+    """``test.indexed``: reads a per-device index from the engine's memo, built once."""
+
+    def compile_(args: Mapping[str, Any], c: Compiler) -> Check:
+        def check(scope: Scope) -> Outcome:
+            memo = scope[MEMO]
+            assert isinstance(memo, Memo)
+            device = scope["device"]
+            assert isinstance(device, Device)
+
+            def index() -> frozenset[str]:
+                calls.append(device.name)
+                return frozenset(device.virtual_servers)
+
+            return Outcome.of(bool(memo.get((_counting, "virtuals"), index)))
+
+        return check
+
+    return Predicate("test.indexed", compile_, {"type": "object", "properties": {}})
+
+
+MEMO_RULE = """\
+    id: T-MEMO-00@N@
+    title: Uses a device index
+    severity: info
+    description: Reads an index the engine's memo keeps for the device.
+    remediation:
+      text: Nothing.
+    applies-to:
+      kind: virtual_servers
+    for-each: {over: device.self_ips, as: s}
+    condition:
+      all:
+        - test.indexed: {}
+        - some: {over: device.pools, as: p, condition: {test.indexed: {}}}
+    message: "{object.name}"
+    """
+
+
+def test_memo_is_shared_per_device_within_one_evaluation(tmp_path: Path) -> None:
+    """Every rule and object of a device share one memo; the next evaluation starts afresh."""
+    calls: list[str] = []
+    predicates = {**CORE, "test.indexed": _counting(calls)}
+    rules = [load_rule(tmp_path, MEMO_RULE.replace("@N@", str(i)), predicates) for i in (1, 2)]
+    model = Model((make_device(EDGE_CONFIG, "a"), make_device(EDGE_CONFIG, "b")))
+    findings = evaluate(model, rules)
+    # 2 devices x 2 rules x 3 virtuals x 2 self IPs, each reading the index (also inside `some`).
+    assert len(findings) == 24 and all(f.status == "pass" for f in findings)
+    assert calls == ["a", "b"]
+    evaluate(model, rules)
+    assert calls == ["a", "b", "a", "b"]
+
+
+def test_memo_is_not_reachable_from_rules(tmp_path: Path) -> None:
+    """No path, template field or variable can name the memo (so none can read or hide it)."""
+    base = MEMO_RULE.replace("@N@", "9").replace(
+        "test.indexed: {}", "eq: {path: object.pool, value: x}"
+    )
+    assert load_rule(tmp_path, base).id == "T-MEMO-009"
+    for old, new in (
+        ("path: object.pool", f"path: {MEMO}.x"),
+        ('message: "{object.name}"', 'message: "{' + MEMO + '.x}"'),
+        ("as: s}", f"as: '{MEMO}'}}"),
+    ):
+        assert old in base
+        with pytest.raises(RuleError):
+            load_rule(tmp_path, base.replace(old, new))

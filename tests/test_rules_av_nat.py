@@ -23,6 +23,7 @@ from lync_support import (
     edit_block,
     example_text,
     failing,
+    located_examples,
     lync_rules,
     remove_block,
     run_device,
@@ -606,3 +607,33 @@ def test_rule_files_validate() -> None:
 
 def test_rule_examples_behave() -> None:
     assert assert_examples_behave(lync_rules(*RULES)) >= 2 * len(RULES)
+
+
+# -- device-level findings are located -------------------------------------------------------------
+
+# (example, object) pairs: each failing finding of a device-level rule's fail examples points at
+# the object to fix (its `at` witness), whose file and line the finding takes.
+DEVICE_LEVEL_AT: dict[str, list[tuple[str, str]]] = {
+    # The first virtual of the A/V VIP that load balances the address.
+    "LYNC-EDGE-AV-006": [
+        ("fail-forwarder-on-edge-vlan.conf", "/Common/edge_av_3478"),
+        ("fail-forwarder-other-route-domain.conf", "/Common/edge_av_3478"),
+        ("fail-no-inbound-forwarder.conf", "/Common/edge_av_3478"),
+    ],
+    "LYNC-EDGE-NAT-002": [
+        # The NAT to delete, the NAT to change; no NAT and no node: the pool having the address.
+        ("fail-duplicate-nat.conf", "/Common/edge02_av_nat_old"),
+        ("fail-local-only-arp-off.conf", "/Common/edge02_av_nat"),
+        ("fail-missing-av-nat.conf", "/Common/edge_av_3478_pool"),
+    ],
+    # What translates the address: the SNAT, or the forwarding virtual.
+    "LYNC-EDGE-NAT-004": [
+        ("fail-forwarder-automap.conf", "/Common/edge_outbound_fwd"),
+        ("fail-snatpool-out.conf", "/Common/edge_out"),
+    ],
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(DEVICE_LEVEL_AT))
+def test_device_level_findings_point_at_the_object_to_fix(rule_id: str) -> None:
+    assert located_examples(rule_id) == DEVICE_LEVEL_AT[rule_id]

@@ -27,7 +27,9 @@ from lync_support import (
     edit_block,
     example_text,
     failing,
+    located_examples,
     lync_rules,
+    remove_block,
     run_device,
     run_rules,
     with_unknown,
@@ -37,7 +39,7 @@ from lync_support import (
 from lyncpolicy.conditions import ROLES_TYPE, Compiler, compile_condition
 from lyncpolicy.findings import Finding
 from lyncpolicy.lync import ext
-from lyncpolicy.model import Device
+from lyncpolicy.model import ApplicationService, Device
 from lyncpolicy.plugins import collect, make_plugin_manager
 from lyncpolicy.rulepack import Rule
 from lyncpolicy.topology import Topology
@@ -485,15 +487,75 @@ def test_ext001_federation_false_lifts_5061() -> None:
     assert fails(ACCESS_443, "LYNC-EDGE-EXT-001", pin(access="203.0.113.5", federation=False)) == []
 
 
-def test_ext001_undeclared_federation_follows_external_5061_listeners() -> None:
-    # No external Edge virtual listens on 5061: federation is assumed off.
-    assert fails(ACCESS_443, "LYNC-EDGE-EXT-001", pin(access="203.0.113.5")) == []
-    # One does (on another external VIP): federation is assumed on, and the Access VIP lacks it.
+def _without_internal_5061(config: str) -> str:
+    """The Access-443 example without its Edge internal VIP (no 5061 listener anywhere)."""
+    for header in ("ltm virtual /Common/edge_int_5061", "ltm pool /Common/edge_int_5061_pool"):
+        config = remove_block(config, header)
+    assert "edge_int_5061" not in config
+    return config
+
+
+def test_ext001_undeclared_federation_is_assumed_from_any_edge_5061_listener() -> None:
+    # No Edge virtual listens on 5061 anywhere: federation is not assumed.
+    alone = _without_internal_5061(ACCESS_443)
+    assert fails(alone, "LYNC-EDGE-EXT-001", pin(access="203.0.113.5")) == []
+    # The Edge internal VIP listens on 5061 (the example): federation is assumed, and the
+    # message says so and how to declare it.
+    findings = scan(ACCESS_443, ["LYNC-EDGE-EXT-001"], pin(access="203.0.113.5"))
+    (finding,) = [f for f in findings if f.status == "fail"]
+    assert (finding.object_path, finding.severity, finding.detail) == (
+        "/Common/edge_access_443",
+        "error",
+        "missing=tcp/5061",
+    )
+    assert (
+        "lacks tcp/5061 (federation assumed: /Common/edge_int_5061 listens on tcp/5061 on the "
+        "internal Edge VIP 172.25.33.5; declare federation: false" in finding.message
+    )
+    assert finding.remediation is not None and "federation assumed" in finding.remediation.text
+    # Another external VIP listening on 5061 makes the same assumption.
     moved = ACCESS_BOTH.replace(
         "destination /Common/203.0.113.5:5061", "destination /Common/203.0.113.7:5061"
     )
-    rows = fails(moved, "LYNC-EDGE-EXT-001", pin(access="203.0.113.5", av="203.0.113.7"))
-    assert rows == [("LYNC-EDGE-EXT-001", "error", "/Common/edge_access_443", "missing=tcp/5061")]
+    findings = scan(moved, ["LYNC-EDGE-EXT-001"], pin(access="203.0.113.5", av="203.0.113.7"))
+    (finding,) = [f for f in findings if f.status == "fail"]
+    assert finding.detail == "missing=tcp/5061"
+    assert "federation assumed: /Common/edge_access_5061 listens on tcp/5061" in finding.message
+    # A disabled 5061 listener is no evidence.
+    disabled = ACCESS_443.replace(
+        "    destination /Common/172.25.33.5:5061\n",
+        "    destination /Common/172.25.33.5:5061\n    disabled\n",
+    )
+    assert fails(disabled, "LYNC-EDGE-EXT-001", pin(access="203.0.113.5")) == []
+
+
+def test_ext001_declared_federation_needs_no_assumption() -> None:
+    # Declared on: 5061 is required even with no 5061 listener anywhere, and nothing is assumed.
+    alone = _without_internal_5061(ACCESS_443)
+    findings = scan(alone, ["LYNC-EDGE-EXT-001"], pin(access="203.0.113.5", federation=True))
+    (finding,) = [f for f in findings if f.status == "fail"]
+    assert finding.detail == "missing=tcp/5061"
+    assert finding.witnesses["summary"] == "lacks tcp/5061"
+    assert "assumed" not in finding.message
+    # Declared off: the internal VIP's 5061 listener does not bring it back.
+    assert fails(ACCESS_443, "LYNC-EDGE-EXT-001", pin(access="203.0.113.5", federation=False)) == []
+
+
+@pytest.mark.parametrize(("answer", "failing_rows"), [("No", 0), ("Yes", 1)])
+def test_ext001_the_iapp_federation_answer_is_a_declaration(answer: str, failing_rows: int) -> None:
+    """The F5 Lync iApp's `edge_external_ip__federation` answer counts as declared."""
+    iapp = ApplicationService(
+        name="/Common/lync_edge.app/lync_edge",
+        template="/Common/f5.microsoft_lync_server_2010_2013.v1.3.0",
+        variables={"edge_external_ip__federation": answer},
+    )
+    for config in (ACCESS_443, _without_internal_5061(ACCESS_443)):
+        device = device_of(config)
+        device = dataclasses.replace(device, application_services={iapp.name: iapp})
+        rows = fails(device, "LYNC-EDGE-EXT-001", pin(access="203.0.113.5"))
+        assert len(rows) == failing_rows
+        findings = scan(device, ["LYNC-EDGE-EXT-001"], pin(access="203.0.113.5"))
+        assert not any("assumed" in f.message for f in findings if f.status == "fail")
 
 
 def test_ext001_xmpp_on_sfb2019_is_info_and_elsewhere_fine() -> None:
@@ -907,3 +969,27 @@ def test_rule_files_carry_the_conventions() -> None:
                 "LYNC-GEN-002",
             )
         ), rule_id
+
+
+# -- device-level findings are located -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "expected"),
+    [
+        # The first weak virtual (the VIP whose role is uncertain); the object a hint names.
+        (
+            "LYNC-GEN-001",
+            [
+                ("fail-lone-private-3478.conf", "/Common/vs_3478"),
+                ("fail-lync-hints-no-edge.conf", "/Common/lync_fe_web_ext"),
+            ],
+        ),
+        # The first virtual of the first VIP reported.
+        ("LYNC-GEN-002", [("fail-internal-only.conf", "/Common/edge_int_3478")]),
+    ],
+)
+def test_device_level_findings_point_at_the_object_to_fix(
+    rule_id: str, expected: list[tuple[str, str]]
+) -> None:
+    assert located_examples(rule_id) == expected

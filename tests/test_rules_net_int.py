@@ -8,6 +8,7 @@ parents), unknown inputs, HA against standalone, the intent.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from lync_support import (
     edit_block,
     example_text,
     failing,
+    located_examples,
     lync_rules,
     remove_block,
     run_device,
@@ -32,11 +34,13 @@ from lync_support import (
 )
 
 from lyncpolicy.addresses import Address
-from lyncpolicy.conditions import Compiler, ConditionError, compile_condition
+from lyncpolicy.conditions import KINDS, ROLES_TYPE, Compiler, ConditionError, compile_condition
+from lyncpolicy.engine import MEMO, Memo
 from lyncpolicy.findings import Finding
 from lyncpolicy.lync import net_int
 from lyncpolicy.model import Device
-from lyncpolicy.topology import Topology
+from lyncpolicy.plugins import collect, make_plugin_manager
+from lyncpolicy.topology import Topology, build_topology
 
 NET = [f"LYNC-EDGE-NET-00{i}" for i in range(1, 10)]
 INT = [f"LYNC-EDGE-INT-00{i}" for i in range(1, 5)]
@@ -717,6 +721,41 @@ def test_int004_external_vip_on_all_vlans() -> None:
     )
 
 
+def test_holds_edge_address_says_what_the_some_clause_says() -> None:
+    """`lync.net-holds-edge-address` is the NET-001/NET-009 `where` clause, indexed."""
+    registry = collect(make_plugin_manager(load_entrypoints=False))
+    compiler = Compiler(
+        registry.predicates,
+        {"object": KINDS["self_ips"], "device": Device, "roles": ROLES_TYPE, "topology": Topology},
+    )
+    indexed = compile_condition(
+        {"lync.net-holds-edge-address": {"network": "object.network"}}, compiler
+    )
+    quantified = compile_condition(
+        {
+            "some": {
+                "over": "topology.edge_external_addresses",
+                "as": "a",
+                "condition": {"contains-address": {"network": "object.network", "address": "a"}},
+            }
+        },
+        compiler,
+    )
+    seen: set[str] = set()
+    for texts, intent in ((A, None), (BROKEN, None), (D, routes_via("172.25.33.1"))):
+        device = device_of(*texts)
+        topology = build_topology(device, intent)
+        no_network = dataclasses.replace(next(iter(device.self_ips.values())), name="/Common/x")
+        no_network = dataclasses.replace(no_network, network=None, address=None)
+        memo = Memo()
+        for self_ip in (*device.self_ips.values(), no_network):
+            scope = {"object": self_ip, "device": device, "topology": topology, MEMO: memo}
+            status = indexed(scope).status
+            assert status == quantified(scope).status, self_ip.name
+            seen.add(status.value)
+    assert seen == {"pass", "fail"}
+
+
 # -- the rule files --------------------------------------------------------------------------------
 
 
@@ -800,3 +839,58 @@ def test_unknown_field_is_undetermined(
 )
 def test_unknown_kind_is_undetermined(rule: str, kinds: list[str]) -> None:
     assert {f.status for f in run([rule], A, unknown_kinds=kinds)} == {"undetermined"}
+
+
+# -- device-level findings are located -------------------------------------------------------------
+
+# (example, object) pairs: each failing finding of a device-level rule's fail examples points at
+# the object to fix (its `at` witness), whose file and line the finding takes.
+DEVICE_LEVEL_AT: dict[str, list[tuple[str, str]]] = {
+    "LYNC-EDGE-NET-002": [
+        # No forwarder at all: the Edge gateway self IP.
+        ("fail-av-only-snat.conf", "/Common/edge_dmz_float"),
+        ("fail-no-outbound-path.conf", "/Common/edge_dmz_float"),
+        # The outbound forwarder whose source leaves the secondary addresses out.
+        ("fail-primary-only-rd9.conf", "/Common/edge_outbound_fwd"),
+    ],
+    "LYNC-EDGE-NET-003": [
+        ("fail-dmz-snat-automap.conf", "/Common/edge_dmz_out"),
+        ("fail-forwarder-automap.conf", "/Common/edge_outbound_fwd"),
+    ],
+    "LYNC-EDGE-NET-006": [
+        ("fail-forwarder-source-rd0.conf", "/Common/edge_outbound_fwd"),
+        ("fail-members-rd0.conf", "/Common/edge_av_3478"),
+    ],
+    "LYNC-EDGE-NET-007": [
+        ("fail-gateway-in-edge-dmz.conf", "/Common/default_gw"),
+        ("fail-gateway-on-edge-internal.conf", "/Common/default_gw"),
+        # No default route in route domain 9: the route domain.
+        ("fail-rd0-route-only.conf", "/Common/rd9"),
+    ],
+    "LYNC-EDGE-NET-008": [
+        ("fail-no-leg.conf", "/Common/edge_av_3478"),
+        ("fail-one-arm-info.conf", "/Common/external"),
+        ("fail-shared-subnet.conf", "/Common/edge_dmz_float"),
+    ],
+    # The first virtual server of the internal VIP.
+    "LYNC-EDGE-INT-001": [
+        ("fail-3478-tcp.conf", "/Common/edge_int_3478"),
+        ("fail-no-5062.conf", "/Common/edge_int_3478"),
+    ],
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(DEVICE_LEVEL_AT))
+def test_device_level_findings_point_at_the_object_to_fix(rule_id: str) -> None:
+    assert located_examples(rule_id) == DEVICE_LEVEL_AT[rule_id]
+
+
+def test_net002_in_examples_broken_points_at_the_forwarder_to_widen() -> None:
+    findings = [
+        f for f in run_rules(EXAMPLES / "broken", ["LYNC-EDGE-NET-002"]) if f.status == "fail"
+    ]
+    assert len(findings) == 4
+    for finding in findings:
+        assert finding.witnesses["at"] == "/Common/edge_outbound_fwd"
+        assert finding.detail.startswith("address=")  # the fingerprint is unchanged
+        assert finding.source is not None and finding.source.file.endswith("broken/bigip.conf")

@@ -27,6 +27,7 @@ from lyncpolicy.addresses import Address, Network
 from lyncpolicy.conditions import FAILED, PASSED, Compiler, Outcome, Predicate, Status
 from lyncpolicy.lync.common import (
     SNAT_FIELDS,
+    DeviceFacts,
     Listen,
     Test,
     enabled_on_any,
@@ -46,7 +47,7 @@ from lyncpolicy.lync.common import (
     undetermined,
     vip_listeners,
     vlan_universe,
-    with_roots,
+    with_facts,
 )
 from lyncpolicy.model import Device, Nat, Pool, Profile, ProfileRef, Snat, VirtualServer
 from lyncpolicy.topology import EdgePool, Topology
@@ -117,17 +118,18 @@ def _object_name(prefix: str, address: Address) -> str:
     return f"/Common/{prefix}_{str(address).replace('%', '_rd').replace(':', '_')}"
 
 
-def _pool_of(topology: Topology, address: Address) -> EdgePool | None:
-    for pool in topology.pools:
-        if address in pool.external_addresses:
-            return pool
-    return topology.pools[0] if topology.pools else None
+def _pool_of(facts: DeviceFacts, address: Address) -> EdgePool | None:
+    pool = facts.edge_pools.get(address)
+    if pool is not None:
+        return pool
+    pools = facts.topology.pools
+    return pools[0] if pools else None
 
 
-def _describe(topology: Topology, address: Address) -> str:
+def _describe(facts: DeviceFacts, address: Address) -> str:
     """``A/V, edge02`` for an Edge external address (the service and the server, when known)."""
-    server = server_of(topology, address)
-    parts = [service_of(topology, address) or "Edge external", server.name if server else ""]
+    server = server_of(facts, address)
+    parts = [service_of(facts, address) or "Edge external", server.name if server else ""]
     return ", ".join(p for p in parts if p)
 
 
@@ -177,29 +179,49 @@ class _Translator:
     name: str
     text: str
     fix: str
+    at: str  # the object the fix changes (the snat, or the forwarding virtual)
+
+
+def _edge_forwarders(facts: DeviceFacts) -> tuple[VirtualServer, ...]:
+    """The virtuals that may forward what the Edge servers send (by name): enabled ip-forward
+    virtuals enabled on an Edge external VLAN, and those a field unknown leaves in doubt."""
+    edge_vlans = facts.topology.edge_external_vlans
+    return tuple(
+        vs
+        for vs in facts.virtuals
+        if (
+            ("type" in vs.unknown or vs.type == "ip-forward")
+            if _FORWARDER_FIELDS & vs.unknown
+            else vs.type == "ip-forward"
+            and vs.enabled
+            and enabled_on_any(vs.vlans_mode, vs.vlans, edge_vlans)
+        )
+    )
 
 
 def _source_translators(
-    device: Device, topology: Topology, address: Address, unsure: list[str]
+    facts: DeviceFacts, address: Address, unsure: list[str]
 ) -> list[_Translator]:
     """What translates ``address`` when the Edge server sends from it (Edge external VLAN).
 
     ``ltm snat`` objects whose origins contain it, and forwarding virtuals whose source
     contains it with a SNAT setting or an iRule calling ``snat``/``snatpool``.
     """
+    device, topology = facts.device, facts.topology
     edge_vlans = topology.edge_external_vlans
     found: list[_Translator] = []
-    for snat in snats_covering(device, address, edge_vlans, unsure):
+    for snat in snats_covering(facts, address, edge_vlans, unsure):
         found.append(
             _Translator(
                 snat.name,
                 f"ltm snat {snat.name} (origins {listing(snat.origins)}, {snat_translation(snat)})",
                 _snat_fix(snat, topology),
+                snat.name,
             )
         )
     if FORWARDING_VIRTUALS in device.unknown_kinds:
         unsure.append("forwarding virtuals")
-    for vs in sorted(device.virtual_servers.values(), key=lambda v: v.name):
+    for vs in facts.cached(_edge_forwarders, lambda: _edge_forwarders(facts)):
         if known_miss(vs, "source_network", address):
             continue
         if _FORWARDER_FIELDS & vs.unknown:
@@ -217,6 +239,7 @@ def _source_translators(
                     f"forwarding virtual {vs.name} (source {vs.source_network or 'any'}, "
                     f"source-address-translation {_virtual_translation(vs)})",
                     f"modify ltm virtual {vs.name} source-address-translation {{ type none }}",
+                    vs.name,
                 )
             )
         irules = _irule_translators(device, vs, unsure)
@@ -226,6 +249,7 @@ def _source_translators(
                     name,
                     f"iRule {name} on forwarding virtual {vs.name} ({'; '.join(commands)})",
                     _rules_without(vs, [n for n, _ in irules]),
+                    vs.name,
                 )
             )
     return found
@@ -260,14 +284,15 @@ def _prepare_listeners(args: Mapping[str, Any], c: Compiler) -> Test:
         raise c.error("'ports' must not be empty", "ports")
     any_protocol = c.optional(args, "any-protocol", bool, True)
 
-    def test(device: Device, topology: Topology, address: Address) -> Outcome:
-        listeners, unsure = vip_listeners(device, address)
+    def test(facts: DeviceFacts, address: Address) -> Outcome:
+        listeners, unsure = vip_listeners(facts, address)
         missing = [s for s in specs if not any(s.matches(vs, any_protocol) for vs in listeners)]
         if not missing:
             return PASSED
         if unsure:
             return undetermined(*unsure)
         present = sorted({f"{vs.ip_protocol}/{vs.port}" for vs in listeners})
+        device = facts.device
         return Outcome(
             Status.FAIL,
             {
@@ -358,7 +383,8 @@ def _client_space(origin: Network, destination: Address | None, topology: Topolo
     return not (origin.network.num_addresses == 1 and any(origin.contains(a) for a in edge))
 
 
-def _hidden_snat(device: Device, topology: Topology, vs: VirtualServer) -> Outcome:
+def _hidden_snat(facts: DeviceFacts, vs: VirtualServer) -> Outcome:
+    device = facts.device
     unsure: list[str] = []
     culprits: list[str] = []
     reasons: list[str] = []
@@ -366,7 +392,7 @@ def _hidden_snat(device: Device, topology: Topology, vs: VirtualServer) -> Outco
     if {"snat_type", "vlans", "vlans_mode"} & vs.unknown:
         unsure.append(vs.name)
     elif vs.snat_type == "none":
-        _global_snats(device, topology, vs, unsure, culprits, reasons, fixes)
+        _global_snats(facts, vs, unsure, culprits, reasons, fixes)
     if "rules" in vs.unknown:
         unsure.append(f"{vs.name} iRules")
     else:
@@ -385,8 +411,7 @@ def _hidden_snat(device: Device, topology: Topology, vs: VirtualServer) -> Outco
 
 
 def _global_snats(
-    device: Device,
-    topology: Topology,
+    facts: DeviceFacts,
     vs: VirtualServer,
     unsure: list[str],
     culprits: list[str],
@@ -394,10 +419,11 @@ def _global_snats(
     fixes: list[str],
 ) -> None:
     """The ``ltm snat`` objects that translate clients of ``vs`` (it has no SNAT of its own)."""
+    device, topology = facts.device, facts.topology
     if "snats" in device.unknown_kinds:
         unsure.append("ltm snat objects")
         return
-    snats = sorted(device.snats.values(), key=lambda s: s.name)
+    snats = facts.snats
     universe = vlan_universe(device, vs.vlans, *(s.vlans for s in snats))
     listening = enabled_vlans(vs.vlans_mode, vs.vlans, universe)
     for snat in snats:
@@ -428,7 +454,8 @@ def _global_snats(
 # -- lync.av-nagle-off -----------------------------------------------------------------------------
 
 
-def _nagle_off(device: Device, topology: Topology, vs: VirtualServer) -> Outcome:
+def _nagle_off(facts: DeviceFacts, vs: VirtualServer) -> Outcome:
+    device = facts.device
     if "profiles" in vs.unknown or not vs.profiles:
         return undetermined(f"{vs.name} profiles")
     offending: list[tuple[ProfileRef, Profile, str]] = []
@@ -488,7 +515,53 @@ def _nagle_fix(vs: VirtualServer, offending: Sequence[tuple[ProfileRef, Profile,
 # -- lync.av-reachable -----------------------------------------------------------------------------
 
 
-def _reachable(device: Device, topology: Topology, address: Address) -> Outcome:
+@dataclass(frozen=True, slots=True)
+class _Inbound:
+    """The virtuals that may let Internet clients reach an Edge address: ip-forward virtuals
+    with a destination, by the prefix of the destination, and those a field unknown leaves in
+    doubt (both by name)."""
+
+    vague: tuple[VirtualServer, ...]
+    # (IP version, prefix length) -> network address (int) -> the virtuals forwarding to it.
+    by_prefix: Mapping[tuple[int, int], Mapping[int, tuple[VirtualServer, ...]]]
+
+    @staticmethod
+    def of(facts: DeviceFacts) -> _Inbound:
+        vague: list[VirtualServer] = []
+        by_prefix: dict[tuple[int, int], dict[int, list[VirtualServer]]] = {}
+        for vs in facts.virtuals:
+            if _FORWARDER_FIELDS & vs.unknown:
+                if "type" in vs.unknown or vs.type == "ip-forward":
+                    vague.append(vs)
+                continue
+            destination = vs.destination_network
+            if vs.type != "ip-forward" or destination is None:
+                continue
+            net = destination.network
+            group = by_prefix.setdefault((net.version, net.prefixlen), {})
+            group.setdefault(int(net.network_address), []).append(vs)
+        return _Inbound(
+            tuple(vague),
+            {
+                prefix: {start: tuple(found) for start, found in group.items()}
+                for prefix, group in by_prefix.items()
+            },
+        )
+
+    def holding(self, address: Address) -> list[VirtualServer]:
+        """The ip-forward virtuals whose destination holds the address's IP in any route
+        domain, by name."""
+        ip, version = int(address.ip), address.ip.version
+        found: list[VirtualServer] = []
+        for (family, prefix), group in self.by_prefix.items():
+            if family == version:
+                bits = address.ip.max_prefixlen
+                found.extend(group.get(ip >> (bits - prefix) << (bits - prefix), ()))
+        return sorted(found, key=lambda v: v.name)
+
+
+def _reachable(facts: DeviceFacts, address: Address) -> Outcome:
+    device, topology = facts.device, facts.topology
     if topology.nat_design and address.is_private:
         return PASSED  # decision (2): LYNC-EDGE-NAT-002 owns these addresses
     if set(topology.edge_external_vlans) & set(topology.upstream_vlans):
@@ -498,16 +571,14 @@ def _reachable(device: Device, topology: Topology, address: Address) -> Outcome:
     unsure: list[str] = []
     near: list[str] = []
     protocols: set[str] = set()
-    for vs in sorted(device.virtual_servers.values(), key=lambda v: v.name):
-        if _FORWARDER_FIELDS & vs.unknown:
-            if not known_miss(vs, "destination_network", address) and (
-                "type" in vs.unknown or vs.type == "ip-forward"
-            ):
-                unsure.append(vs.name)
-            continue
+    inbound = facts.cached(_Inbound, lambda: _Inbound.of(facts))
+    for vs in inbound.vague:
+        if not known_miss(vs, "destination_network", address):
+            unsure.append(vs.name)
+    # A forwarder whose destination does not hold the IP in any route domain plays no part.
+    for vs in inbound.holding(address):
         destination = vs.destination_network
-        if vs.type != "ip-forward" or destination is None:
-            continue
+        assert destination is not None
         if not destination.contains(address):
             if _other_route_domain(destination, address):
                 near.append(
@@ -528,7 +599,7 @@ def _reachable(device: Device, topology: Topology, address: Address) -> Outcome:
         unsure.append("forwarding virtuals")
     if "nats" in device.unknown_kinds:
         unsure.append("ltm nat objects")
-    for nat in sorted(device.nats.values(), key=lambda n: n.name):
+    for nat in facts.nats_maybe_originating(address):
         if "originating_address" not in nat.unknown and nat.originating_address != address:
             continue
         if _NAT_FIELDS & nat.unknown:
@@ -544,7 +615,7 @@ def _reachable(device: Device, topology: Topology, address: Address) -> Outcome:
         )
     if unsure:
         return undetermined(*unsure)
-    listeners, _ = vip_listeners(device, address)
+    listeners, _ = vip_listeners(facts, address)
     if listeners:
         near.append(
             f"only the standard virtuals {listing(vs.name for vs in listeners)} listen on it "
@@ -563,7 +634,9 @@ def _reachable(device: Device, topology: Topology, address: Address) -> Outcome:
         "ip-protocol any profiles replace-all-with { /Common/fastL4 } translate-address disabled "
         f"translate-port disabled vlans replace-all-with {{ {upstream} }} vlans-enabled }}"
     )
-    return Outcome(Status.FAIL, {"why": why, "service": _describe(topology, address), "tmsh": fix})
+    witnesses = {"why": why, "service": _describe(facts, address), "tmsh": fix}
+    at = facts.serving_vip_virtual("edge_av", address)
+    return Outcome(Status.FAIL, {**witnesses, "at": at} if at else witnesses)
 
 
 def _other_route_domain(network: Network, address: Address) -> bool:
@@ -591,69 +664,71 @@ def _forwarder_problem(vs: VirtualServer, universe: frozenset[str], inside: froz
 # -- lync.nat-edge-service -------------------------------------------------------------------------
 
 
-def _edge_service(device: Device, topology: Topology, address: Address) -> Outcome:
-    if address not in topology.edge_external_addresses:
+def _edge_service(facts: DeviceFacts, address: Address) -> Outcome:
+    if address not in facts.external_set:
         return FAILED
-    return Outcome(Status.PASS, {"service": _describe(topology, address)})
+    return Outcome(Status.PASS, {"service": _describe(facts, address)})
 
 
 # -- lync.nat-one-to-one ---------------------------------------------------------------------------
 
 
-def _nat_for_private(device: Device, topology: Topology, address: Address) -> Outcome:
-    if not (topology.nat_design and address.is_private):
+def _nat_for_private(facts: DeviceFacts, address: Address) -> Outcome:
+    if not (facts.topology.nat_design and address.is_private):
         return PASSED  # public addresses, or no NAT design: nothing to translate
-    if "nats" in device.unknown_kinds:
+    if "nats" in facts.device.unknown_kinds:
         return undetermined("ltm nat objects")
-    return _one_to_one(device, topology, address)
+    return _one_to_one(facts, address)
 
 
-def _one_to_one(device: Device, topology: Topology, address: Address) -> Outcome:
-    service = _describe(topology, address)
+def _one_to_one(facts: DeviceFacts, address: Address) -> Outcome:
+    service = _describe(facts, address)
     unsure = sorted(
         n.name
-        for n in device.nats.values()
+        for n in facts.nats_maybe_originating(address)
         if _NAT_FIELDS & n.unknown
         and ("originating_address" in n.unknown or n.originating_address == address)
     )
-    nats = sorted(
-        (n for n in device.nats.values() if n.originating_address == address),
-        key=lambda n: n.name,
-    )
+    nats = list(facts.nats_originating(address))
     active = [n for n in nats if n.enabled and n.name not in unsure]
     # Access and Web Conferencing may leave through a SNAT instead ("SNAT out").
     if (
         not active
-        and service_of(topology, address) != "A/V"
-        and _source_translators(device, topology, address, unsure)
+        and service_of(facts, address) != "A/V"
+        and _source_translators(facts, address, unsure)
     ):
         return PASSED
     if unsure:
         return undetermined(*unsure)
     if not active:
-        public = _public_address(topology, address)
+        public = _public_address(facts, address)
         problem = "0 ltm nat (exactly one 1:1 NAT required)"
         disabled = [n.name for n in nats if not n.enabled]
         if disabled:
             problem += f"; {listing(disabled)} disabled"
-        if service_of(topology, address) != "A/V":
+        if service_of(facts, address) != "A/V":
             problem += "; no SNAT lets it leave either"
         if public is not None:
             problem += f"; the intent expects translation {public}"
-        return _nat_failure(service, problem, _create_nat(topology, address, public))
+        return _nat_failure(
+            service, problem, _create_nat(facts, address, public), _address_at(facts, address)
+        )
     if len(active) > 1:
-        keep = _preferred(topology, address, active)
+        keep = _preferred(facts, address, active)
+        extra = [n for n in active if n is not keep]
         return _nat_failure(
             service,
             f"{len(active)} ltm nat objects ({listing(n.name for n in active)}): exactly one "
             "1:1 NAT per address",
-            "\n".join(f"delete ltm nat {n.name}" for n in active if n is not keep),
+            "\n".join(f"delete ltm nat {n.name}" for n in extra),
+            extra[0].name,
         )
-    return _nat_settings(device, topology, active[0], service)
+    return _nat_settings(facts, active[0], service)
 
 
-def _nat_settings(device: Device, topology: Topology, nat: Nat, service: str) -> Outcome:
+def _nat_settings(facts: DeviceFacts, nat: Nat, service: str) -> Outcome:
     """The settings of the one NAT of an address: VLANs, arp, traffic group, translation."""
+    topology = facts.topology
     problems: list[str] = []
     changes: list[str] = []
     vlans = list(nat.vlans) if nat.vlans_mode == "enabled" else []
@@ -685,17 +760,14 @@ def _nat_settings(device: Device, topology: Topology, nat: Nat, service: str) ->
     translation = nat.translation_address
     shared = sorted(
         n.name
-        for n in device.nats.values()
-        if translation is not None
-        and n.translation_address == translation
-        and n.name != nat.name
-        and n.enabled
+        for n in (facts.nats_translating_to(translation) if translation is not None else ())
+        if n.name != nat.name and n.enabled
     )
     if translation is None:
         problems.append("no translation-address")
     elif shared:
         problems.append(f"translation-address {translation} also used by {listing(shared)}")
-    public = _public_address(topology, nat.originating_address)
+    public = _public_address(facts, nat.originating_address)
     if (translation is None or shared) and public is not None:
         changes.append(f"translation-address {public}")
     if not problems:
@@ -705,24 +777,36 @@ def _nat_settings(device: Device, topology: Topology, nat: Nat, service: str) ->
         if changes
         else f"modify ltm nat {nat.name} translation-address <public address of its own>"
     )
-    return _nat_failure(service, f"ltm nat {nat.name}: {'; '.join(problems)}", fix)
+    return _nat_failure(service, f"ltm nat {nat.name}: {'; '.join(problems)}", fix, nat.name)
 
 
-def _nat_failure(service: str, problem: str, fix: str) -> Outcome:
-    return Outcome(Status.FAIL, {"service": service, "problem": problem, "tmsh": fix})
+def _nat_failure(service: str, problem: str, fix: str, at: str | None) -> Outcome:
+    """A failure of the NAT of an Edge address, located at ``at`` (a NAT, node or pool)."""
+    witnesses = {"service": service, "problem": problem, "tmsh": fix}
+    return Outcome(Status.FAIL, {**witnesses, "at": at} if at else witnesses)
 
 
-def _public_address(topology: Topology, address: Address | None) -> Address | None:
+def _address_at(facts: DeviceFacts, address: Address) -> str | None:
+    """The object of an Edge address without an active NAT: a disabled NAT from it, else its
+    node, else the first pool having it as a member."""
+    nats = facts.nats_originating(address)
+    if nats:
+        return nats[0].name
+    pools = facts.pools_with_member(address)
+    return facts.node_of(address) or (pools[0].name if pools else None)
+
+
+def _public_address(facts: DeviceFacts, address: Address | None) -> Address | None:
     """The public A/V address the intent declares for the server of ``address``."""
-    server = server_of(topology, address) if address is not None else None
+    server = server_of(facts, address) if address is not None else None
     if server is None or server.av != address:
         return None
     return server.av_public_ip
 
 
-def _preferred(topology: Topology, address: Address, nats: Sequence[Nat]) -> Nat:
+def _preferred(facts: DeviceFacts, address: Address, nats: Sequence[Nat]) -> Nat:
     """Of several NATs for one address, the one to keep: it matches the declared public IP."""
-    public = _public_address(topology, address)
+    public = _public_address(facts, address)
     for nat in nats:
         translation = nat.translation_address
         if public is not None and translation is not None and translation.ip == public.ip:
@@ -730,10 +814,11 @@ def _preferred(topology: Topology, address: Address, nats: Sequence[Nat]) -> Nat
     return nats[0]
 
 
-def _create_nat(topology: Topology, address: Address, public: Address | None) -> str:
-    server = server_of(topology, address)
+def _create_nat(facts: DeviceFacts, address: Address, public: Address | None) -> str:
+    topology = facts.topology
+    server = server_of(facts, address)
     service = {"A/V": "av", "Access": "access", "Web Conferencing": "webconf"}.get(
-        service_of(topology, address) or "", "edge"
+        service_of(facts, address) or "", "edge"
     )
     name = (
         f"/Common/{server.name}_{service}_nat" if server else _object_name("lync_edge_nat", address)
@@ -756,10 +841,10 @@ def _prepare_matches_topology(args: Mapping[str, Any], c: Compiler) -> Test:
     if undeclared not in ("fail", "pass"):
         raise c.error("'undeclared' is 'fail' or 'pass'", "undeclared")
 
-    def test(device: Device, topology: Topology, nat: Nat) -> Outcome:
+    def test(facts: DeviceFacts, nat: Nat) -> Outcome:
         if {"originating_address", "translation_address"} & nat.unknown:
             return undetermined(nat.name)
-        contradictions, missing, fix = _topology_facts(topology, nat)
+        contradictions, missing, fix = _topology_facts(facts, nat)
         if contradictions:
             return Outcome(Status.FAIL, {"problem": "; ".join(contradictions), "tmsh": fix})
         if missing and undeclared == "fail":
@@ -776,7 +861,7 @@ def _prepare_matches_topology(args: Mapping[str, Any], c: Compiler) -> Test:
     return test
 
 
-def _topology_facts(topology: Topology, nat: Nat) -> tuple[list[str], list[str], str]:
+def _topology_facts(facts: DeviceFacts, nat: Nat) -> tuple[list[str], list[str], str]:
     """(contradictions, missing intent facts, fix) for an A/V NAT against the Lync topology.
 
     Public addresses compare by IP only: Topology Builder knows no BIG-IP route domain.
@@ -785,7 +870,8 @@ def _topology_facts(topology: Topology, nat: Nat) -> tuple[list[str], list[str],
     contradictions: list[str] = []
     missing: list[str] = []
     fixes: list[str] = []
-    pool = _pool_of(topology, origin) if origin is not None else None
+    topology = facts.topology
+    pool = _pool_of(facts, origin) if origin is not None else None
     enabled = pool.topology_nat_enabled if pool else None
     builder = (
         "# Topology Builder: Edge pool properties > 'The external IP address of this Edge pool "
@@ -799,7 +885,7 @@ def _topology_facts(topology: Topology, nat: Nat) -> tuple[list[str], list[str],
         fixes.append(builder)
     elif enabled is None:
         missing.append("topology_nat_enabled")
-    server = server_of(topology, origin) if origin is not None else None
+    server = server_of(facts, origin) if origin is not None else None
     public = server.av_public_ip if server is not None and server.av == origin else None
     if public is None:
         owner = f"server {server.name}" if server else f"a server with A/V address {origin}"
@@ -833,18 +919,19 @@ def _published_by(topology: Topology, translation: Address) -> str | None:
 # -- lync.nat-no-pat -------------------------------------------------------------------------------
 
 
-def _no_pat(device: Device, topology: Topology, address: Address) -> Outcome:
-    if not (topology.nat_design or address.is_private):
+def _no_pat(facts: DeviceFacts, address: Address) -> Outcome:
+    if not (facts.topology.nat_design or facts.private(address)):
         return PASSED  # public design: LYNC-EDGE-NET-003 owns translation of A/V sources
     unsure: list[str] = []
-    translators = _source_translators(device, topology, address, unsure)
+    translators = _source_translators(facts, address, unsure)
     if translators:
         return Outcome(
             Status.FAIL,
             {
                 "how": "; ".join(t.text for t in translators),
-                "service": _describe(topology, address),
+                "service": _describe(facts, address),
                 "tmsh": "\n".join(dict.fromkeys(t.fix for t in translators)),
+                "at": translators[0].at,
             },
         )
     return undetermined(*unsure) if unsure else PASSED
@@ -857,7 +944,7 @@ PREDICATES: list[Predicate] = [
         "lync.av-listeners",
         "address",
         Address,
-        with_roots(_prepare_listeners),
+        with_facts(_prepare_listeners),
         "enabled virtuals listen on the address at `address` (host mask) for every one of "
         "`ports` (`udp/3478`, `tcp/443`, `*/3478` for any protocol); an `ip-protocol any` "
         "virtual counts for tcp and udp unless `any-protocol` is false. Witnesses `missing` "
@@ -875,7 +962,7 @@ PREDICATES: list[Predicate] = [
         "lync.av-no-hidden-snat",
         "virtual",
         VirtualServer,
-        with_roots(fixed(_hidden_snat)),
+        with_facts(fixed(_hidden_snat)),
         "no global `ltm snat` translates the clients of the virtual at `virtual` (enabled on a "
         "VLAN it listens on, origins holding client space, the virtual itself without SNAT) "
         "and none of its iRules calls `snat`/`snatpool`. Witnesses `translated_by` (list), "
@@ -886,7 +973,7 @@ PREDICATES: list[Predicate] = [
         "lync.av-nagle-off",
         "virtual",
         VirtualServer,
-        with_roots(fixed(_nagle_off)),
+        with_facts(fixed(_nagle_off)),
         "the virtual at `virtual` uses fastL4, or TCP profiles whose effective `nagle` is "
         "disabled; undetermined when a profile cannot be resolved. Witnesses `profiles` "
         "(list), `nagle` and `tmsh`",
@@ -896,7 +983,7 @@ PREDICATES: list[Predicate] = [
         "lync.av-reachable",
         "address",
         Address,
-        with_roots(fixed(_reachable)),
+        with_facts(fixed(_reachable)),
         "Internet clients can reach the Edge address at `address` directly: an ip-forward "
         "virtual whose destination contains it (same route domain, enabled on a VLAN outside "
         "the Edge VLANs, tcp and udp, any port) or an enabled `ltm nat` originating from it. "
@@ -908,7 +995,7 @@ PREDICATES: list[Predicate] = [
         "lync.nat-edge-service",
         "address",
         Address,
-        with_roots(fixed(_edge_service)),
+        with_facts(fixed(_edge_service)),
         "the address at `address` is an Edge external address; witness `service` (`A/V, "
         "edge01`), also when it passes",
         "lync.nat-edge-service: {address: object.originating_address}",
@@ -917,7 +1004,7 @@ PREDICATES: list[Predicate] = [
         "lync.nat-one-to-one",
         "address",
         Address,
-        with_roots(fixed(_nat_for_private)),
+        with_facts(fixed(_nat_for_private)),
         "a private Edge external address of a NAT design has exactly one enabled `ltm nat`, "
         "enabled on the upstream and Edge external VLANs, with arp, a floating traffic group "
         "in HA and a translation address of its own (Access and Web Conferencing addresses may "
@@ -928,7 +1015,7 @@ PREDICATES: list[Predicate] = [
         "lync.nat-matches-topology",
         "nat",
         Nat,
-        with_roots(_prepare_matches_topology),
+        with_facts(_prepare_matches_topology),
         "the `ltm nat` at `nat` agrees with the Lync topology: the Edge pool is NAT-enabled "
         "and the translation address is the server's declared `av_public_ip`; intent facts "
         "not declared fail unless `undeclared` is `pass`. Witnesses `problem` and `tmsh`",
@@ -939,7 +1026,7 @@ PREDICATES: list[Predicate] = [
         "lync.nat-no-pat",
         "address",
         Address,
-        with_roots(fixed(_no_pat)),
+        with_facts(fixed(_no_pat)),
         "nothing but its own 1:1 `ltm nat` translates the A/V Edge address at `address` as a "
         "source (no `ltm snat`, no SNAT or `snat` iRule on a forwarding virtual); passes for "
         "public addresses outside a NAT design (LYNC-EDGE-NET-003). Witnesses `how`, "

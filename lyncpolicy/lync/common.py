@@ -5,17 +5,25 @@ the path compiled once, unknown subjects undetermined and absent ones failing), 
 roots, and the readings of the model that more than one family makes: the VLANs an object is
 enabled on, the virtuals listening on a VIP address, what a SNAT translates to, the ``snat``
 commands of an iRule, the service and server of an Edge external address.
+
+Device-wide facts (the virtuals on each address, the service of each Edge address, each
+pool's member addresses...) come from :class:`DeviceFacts`: one per device and evaluation,
+kept in the engine's per-device :class:`~lyncpolicy.engine.Memo` and shared by every rule, so a
+predicate that runs for each of n objects looks them up instead of scanning the device again.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import pairwise
 from typing import Any, Final, TypeVar
 
 from lyncpolicy.addresses import Address, Network
-from lyncpolicy.builtin_predicates import PATH, arguments
+from lyncpolicy.builtin_predicates import PATH, arguments, private
 from lyncpolicy.conditions import (
     FAILED,
     UNKNOWN,
@@ -27,10 +35,12 @@ from lyncpolicy.conditions import (
     Status,
     unknown_outcome,
 )
-from lyncpolicy.model import Device, Pool, Snat, VirtualServer
-from lyncpolicy.topology import EdgeServer, Topology
+from lyncpolicy.engine import MEMO, Memo
+from lyncpolicy.model import Device, Nat, Pool, PoolMember, Snat, VirtualServer
+from lyncpolicy.topology import EdgePool, EdgeServer, Topology
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 # Virtual server types that listen on a VIP address (not forwarding, not reject).
 LISTENER_TYPES: Final = frozenset({"standard", "performance-l4", "performance-http", "stateless"})
@@ -46,8 +56,8 @@ _IRULE_SNAT: Final = re.compile(r"(?:^|[;{\[])\s*(snatpool|snat)\s+([^\s;\]}]+)"
 # A check of the subject (the object at the path argument) in its scope.
 Evaluate = Callable[[Any, Scope], Outcome]
 Build = Callable[[Mapping[str, Any], Compiler], Evaluate]
-# A check of the subject in its device and topology (the subject is None for the device).
-Test = Callable[[Device, Topology, Any], Outcome]
+# A check of the subject in the facts of its device (the subject is None for the device).
+Test = Callable[["DeviceFacts", Any], Outcome]
 Prepare = Callable[[Mapping[str, Any], Compiler], Test]
 
 
@@ -70,12 +80,12 @@ def fixed(value: T) -> Callable[[Mapping[str, Any], Compiler], T]:
     return lambda args, c: value
 
 
-def with_roots(prepare: Prepare) -> Build:
-    """``build`` from a ``prepare`` whose test takes the device and topology roots."""
+def with_facts(prepare: Prepare) -> Build:
+    """``build`` from a ``prepare`` whose test takes the facts of the scope's device."""
 
     def build(args: Mapping[str, Any], c: Compiler) -> Evaluate:
         test = prepare(args, c)
-        return lambda value, scope: test(*roots(scope), value)
+        return lambda value, scope: test(facts_of(scope), value)
 
     return build
 
@@ -219,20 +229,10 @@ class Listen:
         return any_protocol and vs.ip_protocol == "any" and self.protocol in ("tcp", "udp")
 
 
-def vip_listeners(device: Device, address: Address) -> tuple[list[VirtualServer], list[str]]:
+def vip_listeners(facts: DeviceFacts, address: Address) -> tuple[list[VirtualServer], list[str]]:
     """The enabled virtuals listening on ``address`` (host mask), and those that may."""
-    found: list[VirtualServer] = []
-    unsure: list[str] = []
-    for vs in sorted(device.virtual_servers.values(), key=lambda v: v.name):
-        if "destination" not in vs.unknown and vs.destination != address:
-            continue
-        if LISTENER_FIELDS & vs.unknown:
-            unsure.append(vs.name)
-        elif (
-            vs.type in LISTENER_TYPES and vs.enabled and vs.mask in (None, address.ip.max_prefixlen)
-        ):
-            found.append(vs)
-    return found, unsure
+    found, unsure = facts.listeners(address)
+    return list(found), list(unsure)
 
 
 # -- source translation ----------------------------------------------------------------------------
@@ -248,14 +248,14 @@ def snat_translation(snat: Snat) -> str:
 
 
 def snats_covering(
-    device: Device, address: Address, vlans: Sequence[str], unsure: list[str]
+    facts: DeviceFacts, address: Address, vlans: Sequence[str], unsure: list[str]
 ) -> list[Snat]:
     """The enabled ``ltm snat`` objects whose origins contain ``address``, enabled on one of
     ``vlans`` (any VLAN when they are not known); those that may be are added to ``unsure``."""
-    if "snats" in device.unknown_kinds:
+    if "snats" in facts.device.unknown_kinds:
         unsure.append("ltm snat objects")
     found: list[Snat] = []
-    for snat in sorted(device.snats.values(), key=lambda s: s.name):
+    for snat in facts.snats:
         if SNAT_FIELDS & snat.unknown:
             unsure.append(snat.name)
             continue
@@ -283,18 +283,331 @@ def irule_snat_commands(text: str) -> list[str]:
 # -- the Edge topology -----------------------------------------------------------------------------
 
 
-def service_of(topology: Topology, address: Address) -> str | None:
+def service_of(facts: DeviceFacts, address: Address) -> str | None:
     """``A/V``, ``Access`` or ``Web Conferencing`` for an Edge external address."""
-    for service, key in SERVICES:
-        if address in getattr(topology, f"{key}_addresses"):
-            return service
-    return None
+    return facts.services.get(address)
 
 
-def server_of(topology: Topology, address: Address) -> EdgeServer | None:
+def server_of(facts: DeviceFacts, address: Address) -> EdgeServer | None:
     """The Edge server one of whose external addresses is ``address``."""
-    for pool in topology.pools:
-        for server in pool.servers:
-            if address in (server.av, server.access, server.webconf):
-                return server
-    return None
+    servers = facts.servers.get(address)
+    return servers[0] if servers else None
+
+
+# -- device-wide facts, computed once per evaluation -----------------------------------------------
+
+
+class Same:
+    """A key that matches one object by identity (and keeps it alive while the key is used)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.value is self.value
+
+
+def _address_key(address: Address) -> tuple[int, int, int]:
+    """The sort key of :class:`Address` (route domain, IP version, IP)."""
+    return address.route_domain, address.ip.version, int(address.ip)
+
+
+class Addresses:
+    """Addresses searchable by network: in sorted order, the ones a network holds are a slice."""
+
+    __slots__ = ("_given", "_keys", "_sorted")
+
+    def __init__(self, addresses: Iterable[Address]) -> None:
+        given = tuple(addresses)
+        keys = [_address_key(a) for a in given]
+        # Kept when not sorted and unique already, to answer in the given order.
+        self._given: tuple[Address, ...] | None = None
+        if all(a < b for a, b in pairwise(keys)):
+            self._sorted, self._keys = given, keys
+            return
+        self._given = given
+        self._sorted = tuple(sorted(set(given), key=_address_key))
+        self._keys = [_address_key(a) for a in self._sorted]
+
+    def within(self, network: Network) -> tuple[Address, ...]:
+        """The addresses ``network`` contains (``network.contains``), in the given order."""
+        net = network.network
+        rd, version = network.route_domain, net.version
+        low = bisect_left(self._keys, (rd, version, int(net.network_address)))
+        high = bisect_right(self._keys, (rd, version, int(net.broadcast_address)))
+        found = self._sorted[low:high]
+        if self._given is None or not found:
+            return found
+        held = set(found)
+        return tuple(a for a in self._given if a in held)
+
+
+class DeviceFacts:
+    """What the Lync predicates read about one device and its topology, indexed once.
+
+    :func:`facts_of` keeps one in the engine's per-device memo, so the rules of one evaluation
+    share it and nothing outlives the evaluation. Every index is a pure function of the device
+    and the topology, built on first use; :meth:`cached` holds the indexes of one predicate
+    family (keys start with a function or class of that family).
+    """
+
+    def __init__(self, device: Device, topology: Topology) -> None:
+        self.device = device
+        self.topology = topology
+        self._memo = Memo()
+        self._listeners: dict[Address, tuple[tuple[VirtualServer, ...], tuple[str, ...]]] = {}
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value under ``key``, computed by ``compute()`` the first time."""
+        return self._memo.get(key, compute)
+
+    # -- virtual servers
+
+    @cached_property
+    def virtuals(self) -> tuple[VirtualServer, ...]:
+        """Every virtual server, by name."""
+        return tuple(sorted(self.device.virtual_servers.values(), key=lambda v: v.name))
+
+    @cached_property
+    def _by_destination(self) -> Mapping[Address, tuple[VirtualServer, ...]]:
+        """The virtuals whose destination is known, by destination address (by name)."""
+        return grouped(
+            (vs.destination, vs)
+            for vs in self.virtuals
+            if "destination" not in vs.unknown and vs.destination is not None
+        )
+
+    @cached_property
+    def _destination_unknown(self) -> tuple[VirtualServer, ...]:
+        return tuple(vs for vs in self.virtuals if "destination" in vs.unknown)
+
+    def on_address(self, address: Address) -> tuple[VirtualServer, ...]:
+        """The virtuals (any type) whose known destination is ``address``, by name."""
+        return self._by_destination.get(address, ())
+
+    def listeners(self, address: Address) -> tuple[tuple[VirtualServer, ...], tuple[str, ...]]:
+        """The enabled virtuals listening on ``address`` (host mask), and those that may (a
+        field that decides it unknown)."""
+        known = self._listeners.get(address)
+        if known is not None:
+            return known
+        found: list[VirtualServer] = []
+        unsure: list[str] = []
+        candidates = self.on_address(address)
+        if self._destination_unknown:
+            candidates = tuple(
+                sorted((*candidates, *self._destination_unknown), key=lambda v: v.name)
+            )
+        for vs in candidates:
+            if LISTENER_FIELDS & vs.unknown:
+                unsure.append(vs.name)
+            elif (
+                vs.type in LISTENER_TYPES
+                and vs.enabled
+                and vs.mask in (None, address.ip.max_prefixlen)
+            ):
+                found.append(vs)
+        result = self._listeners[address] = (tuple(found), tuple(unsure))
+        return result
+
+    @cached_property
+    def _using_pool(self) -> Mapping[str, tuple[VirtualServer, ...]]:
+        return grouped((vs.pool, vs) for vs in self.virtuals if vs.pool)
+
+    def using_pool(self, name: str) -> tuple[VirtualServer, ...]:
+        """The virtuals (any type) whose pool is ``name``, by name."""
+        return self._using_pool.get(name, ())
+
+    # -- pools
+
+    def member_addresses(self, pool: Pool) -> tuple[Address, ...]:
+        """The distinct addresses of the pool's members, sorted."""
+        return self.cached(
+            (DeviceFacts.member_addresses, Same(pool)),
+            lambda: _member_addresses(pool.members),
+        )
+
+    @cached_property
+    def _pools_by_member(self) -> Mapping[Address, tuple[Pool, ...]]:
+        pools = sorted(self.device.pools.items())
+        return grouped((a, pool) for _, pool in pools for a in self.member_addresses(pool))
+
+    def pools_with_member(self, address: Address) -> tuple[Pool, ...]:
+        """The pools one of whose members has ``address``, by name."""
+        return self._pools_by_member.get(address, ())
+
+    @cached_property
+    def _nodes_by_address(self) -> Mapping[Address, str]:
+        nodes = sorted(self.device.nodes.items())
+        return firsts((node.address, name) for name, node in nodes if node.address is not None)
+
+    def node_of(self, address: Address) -> str | None:
+        """The first node (by name) whose address is ``address``."""
+        return self._nodes_by_address.get(address)
+
+    # -- address translation objects
+
+    @cached_property
+    def snats(self) -> tuple[Snat, ...]:
+        """Every ``ltm snat``, by name."""
+        return tuple(sorted(self.device.snats.values(), key=lambda s: s.name))
+
+    @cached_property
+    def nats(self) -> tuple[Nat, ...]:
+        """Every ``ltm nat``, by name."""
+        return tuple(sorted(self.device.nats.values(), key=lambda n: n.name))
+
+    @cached_property
+    def _nats_by_origin(self) -> Mapping[Address | None, tuple[Nat, ...]]:
+        return grouped((nat.originating_address, nat) for nat in self.nats)
+
+    @cached_property
+    def _origin_unknown(self) -> tuple[Nat, ...]:
+        return tuple(n for n in self.nats if "originating_address" in n.unknown)
+
+    def nats_originating(self, address: Address) -> tuple[Nat, ...]:
+        """The NATs whose originating address (as read, known or not) is ``address``."""
+        return self._nats_by_origin.get(address, ())
+
+    def nats_maybe_originating(self, address: Address) -> tuple[Nat, ...]:
+        """The NATs whose originating address is ``address`` or unknown, by name."""
+        mine = self.nats_originating(address)
+        if not self._origin_unknown:
+            return mine
+        merged = {n.name: n for n in (*mine, *self._origin_unknown)}
+        return tuple(merged[name] for name in sorted(merged))
+
+    @cached_property
+    def _nats_by_translation(self) -> Mapping[Address | None, tuple[Nat, ...]]:
+        return grouped((nat.translation_address, nat) for nat in self.nats)
+
+    def nats_translating_to(self, address: Address) -> tuple[Nat, ...]:
+        """The NATs whose translation address is ``address``, by name."""
+        return self._nats_by_translation.get(address, ())
+
+    def private(self, value: Address | Network) -> bool:
+        """:func:`~lyncpolicy.builtin_predicates.private`, once per address or network."""
+        return self.cached((DeviceFacts.private, value), lambda: private(value))
+
+    # -- the Edge topology
+
+    @cached_property
+    def services(self) -> Mapping[Address, str]:
+        """Edge external address -> ``A/V``, ``Access`` or ``Web Conferencing`` (the first of
+        these when an address has several)."""
+        return firsts(
+            (address, service)
+            for service, key in SERVICES
+            for address in getattr(self.topology, f"{key}_addresses")
+        )
+
+    @cached_property
+    def servers(self) -> Mapping[Address, tuple[EdgeServer, ...]]:
+        """Edge external address -> the Edge servers having it (A/V, Access or Web
+        Conferencing address), in topology order."""
+        return grouped(
+            (address, server)
+            for pool in self.topology.pools
+            for server in pool.servers
+            for address in dict.fromkeys((server.av, server.access, server.webconf))
+            if address is not None
+        )
+
+    @cached_property
+    def edge_pools(self) -> Mapping[Address, EdgePool]:
+        """Edge external address -> the first Edge pool having it."""
+        return firsts(
+            (address, pool) for pool in self.topology.pools for address in pool.external_addresses
+        )
+
+    @cached_property
+    def external(self) -> Addresses:
+        """The Edge external addresses."""
+        return Addresses(self.topology.edge_external_addresses)
+
+    @cached_property
+    def external_set(self) -> frozenset[Address]:
+        return frozenset(self.topology.edge_external_addresses)
+
+    @cached_property
+    def av_set(self) -> frozenset[Address]:
+        return frozenset(self.topology.av_addresses)
+
+    @cached_property
+    def _vip_virtuals(self) -> Mapping[tuple[str, Address], str]:
+        return firsts(
+            ((vip.role, vip.address), vip.virtual_servers[0])
+            for pool in self.topology.pools
+            for vip in pool.vips
+            if vip.virtual_servers
+        )
+
+    def vip_virtual(self, role: str, address: Address) -> str | None:
+        """The first virtual (by name) of the Edge VIP of ``role`` at ``address``."""
+        return self._vip_virtuals.get((role, address))
+
+    def serving_vip_virtual(self, role: str, address: Address) -> str | None:
+        """The first virtual of the Edge VIP of ``role`` that load balances the Edge server
+        address ``address`` (its pool has it), else of the first VIP of ``role``."""
+
+        def index() -> tuple[dict[Address, str], str | None]:
+            found: dict[Address, str] = {}
+            first: str | None = None
+            for pool in self.topology.pools:
+                for vip in pool.vips:
+                    if vip.role != role or not vip.virtual_servers:
+                        continue
+                    first = first or vip.virtual_servers[0]
+                    for name in vip.virtual_servers:
+                        vs = self.device.virtual_servers.get(name)
+                        members = self.device.pools.get(vs.pool) if vs and vs.pool else None
+                        for member in self.member_addresses(members) if members else ():
+                            found.setdefault(member, vip.virtual_servers[0])
+            return found, first
+
+        found, first = self.cached((DeviceFacts.serving_vip_virtual, role), index)
+        return found.get(address, first)
+
+    def role_virtuals(self, roles: Iterable[str]) -> tuple[VirtualServer, ...]:
+        """The virtuals having one of the topology roles ``roles``, by name."""
+        wanted = frozenset(roles)
+        return self.cached(
+            (DeviceFacts.role_virtuals, wanted),
+            lambda: tuple(vs for vs in self.virtuals if wanted & self.topology.role_of(vs.name)),
+        )
+
+
+def grouped(pairs: Iterable[tuple[K, T]]) -> dict[K, tuple[T, ...]]:
+    """Key -> the values paired with it, in the order met."""
+    found: dict[K, list[T]] = {}
+    for key, value in pairs:
+        found.setdefault(key, []).append(value)
+    return {key: tuple(values) for key, values in found.items()}
+
+
+def firsts(pairs: Iterable[tuple[K, T]]) -> dict[K, T]:
+    """Key -> the first value paired with it."""
+    found: dict[K, T] = {}
+    for key, value in pairs:
+        found.setdefault(key, value)
+    return found
+
+
+def _member_addresses(members: Iterable[PoolMember]) -> tuple[Address, ...]:
+    return tuple(sorted({m.address for m in members if m.address is not None}, key=_address_key))
+
+
+def facts_of(scope: Scope) -> DeviceFacts:
+    """The facts of the scope's device, shared through the engine's memo (made afresh when the
+    scope has no memo: a predicate run outside :func:`~lyncpolicy.engine.evaluate`)."""
+    device, topology = roots(scope)
+    memo = scope.get(MEMO)
+    if not isinstance(memo, Memo):
+        return DeviceFacts(device, topology)
+    key = (DeviceFacts, Same(device), Same(topology))
+    return memo.get(key, lambda: DeviceFacts(device, topology))

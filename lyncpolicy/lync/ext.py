@@ -39,16 +39,20 @@ from lyncpolicy.conditions import (
 )
 from lyncpolicy.lync.common import (
     Build,
+    DeviceFacts,
     Evaluate,
+    Same,
     device_root,
     endpoint,
+    facts_of,
     fixed,
+    grouped,
     object_predicate,
     pool_of,
     undetermined,
 )
 from lyncpolicy.model import Device, Monitor, Pool, PoolMember, VirtualServer
-from lyncpolicy.topology import CONFIDENT, EXTERNAL_ROLES, EdgeVip, Topology
+from lyncpolicy.topology import CONFIDENT, EDGE_ROLES, EXTERNAL_ROLES, EdgeVip, Topology
 
 ROLE: Final = {"type": ["string", "array"], "minItems": 1, "items": {"type": "string"}}
 SERVICE_PATTERN: Final = r"^(tcp|udp|sctp|\*)/([0-9]{1,5}|\*)$"
@@ -140,17 +144,18 @@ def _number(text: str | None) -> float | None:
         return None
 
 
-def _on_vip(device: Device, address: Address) -> list[VirtualServer]:
+def _on_vip(facts: DeviceFacts, address: Address) -> tuple[VirtualServer, ...]:
     """The load-balancing virtuals listening on one host address (route domain included)."""
-    return sorted(
-        (
-            vs
-            for vs in device.virtual_servers.values()
-            if vs.destination == address
-            and vs.type in LOAD_BALANCING_TYPES
-            and (vs.mask is None or vs.mask == address.ip.max_prefixlen)
-        ),
-        key=lambda vs: vs.name,
+    return facts.cached(_on_vip, lambda: _load_balancers_by_vip(facts)).get(address, ())
+
+
+def _load_balancers_by_vip(facts: DeviceFacts) -> dict[Address, tuple[VirtualServer, ...]]:
+    return grouped(
+        (vs.destination, vs)
+        for vs in facts.virtuals
+        if vs.destination is not None
+        and vs.type in LOAD_BALANCING_TYPES
+        and (vs.mask is None or vs.mask == vs.destination.ip.max_prefixlen)
     )
 
 
@@ -167,26 +172,38 @@ def _addresses(members: Iterable[PoolMember]) -> list[Address]:
     return sorted({m.address for m in members if m.address is not None})
 
 
-def _virtuals_using(device: Device, pool: Pool) -> list[VirtualServer]:
-    return sorted(
-        (
-            vs
-            for vs in device.virtual_servers.values()
-            if vs.pool == pool.name and vs.type in LOAD_BALANCING_TYPES
-        ),
-        key=lambda vs: vs.name,
-    )
+def _virtuals_using(facts: DeviceFacts, pool: Pool) -> list[VirtualServer]:
+    return [vs for vs in facts.using_pool(pool.name) if vs.type in LOAD_BALANCING_TYPES]
 
 
-def _pools_with_roles(
-    device: Device, roles: Mapping[str, Iterable[str]], wanted: frozenset[str]
-) -> list[tuple[Pool, frozenset[str]]]:
-    found = []
-    for name, pool in sorted(device.pools.items()):
-        mine = frozenset(roles.get(name, ())) & wanted
-        if mine:
-            found.append((pool, mine))
-    return found
+class _Peers:
+    """The pools having one of the roles in ``wanted`` (by name), with those roles, and what
+    the pool-consistency checks compare across them."""
+
+    def __init__(
+        self, facts: DeviceFacts, roles: Mapping[str, Iterable[str]], wanted: frozenset[str]
+    ) -> None:
+        self.pools: list[tuple[Pool, frozenset[str]]] = []
+        for name, pool in sorted(facts.device.pools.items()):
+            mine = frozenset(roles.get(name, ())) & wanted
+            if mine:
+                self.pools.append((pool, mine))
+        self.hidden = [h for peer, _ in self.pools for h in _unknown_fields(peer, "members")]
+        # (distinct member count, name) of the largest pool; None without pools.
+        self.largest = max(
+            ((len(facts.member_addresses(p)), p.name) for p, _ in self.pools), default=None
+        )
+        # Member address -> the indexes (in self.pools) of the pools having it.
+        self.holding: dict[Address, list[int]] = {}
+        for i, (pool, _) in enumerate(self.pools):
+            for address in facts.member_addresses(pool):
+                self.holding.setdefault(address, []).append(i)
+
+
+def _peers(
+    facts: DeviceFacts, roles: Mapping[str, Iterable[str]], wanted: frozenset[str]
+) -> _Peers:
+    return facts.cached((_Peers, Same(roles), wanted), lambda: _Peers(facts, roles, wanted))
 
 
 def _role_text(roles: Iterable[str]) -> str:
@@ -220,14 +237,24 @@ def _roles_resolved(topology: Topology, scope: Scope) -> Outcome:
             f"{'; '.join(lines) or 'weak roles'}. Every Edge rule finding on {', '.join(weak)} "
             "runs in advisory mode (one severity level lower, tagged role-unverified)"
         )
-        return Outcome(Status.FAIL, {"advisory": weak, "summary": summary})
+        # Located at the first weak virtual (a VIP whose role is uncertain), else pool.
+        virtuals = device_root(scope).virtual_servers
+        at = next((name for name in weak if name in virtuals), weak[0])
+        return Outcome(Status.FAIL, {"advisory": weak, "summary": summary, "at": at})
     if topology.hints and not topology.found:
         summary = (
             f"Lync/SfB hints ({'; '.join(topology.hints)}) but no Edge VIP recognized, so no "
             "Edge rule ran"
         )
-        return Outcome(Status.FAIL, {"summary": summary})
+        return Outcome(Status.FAIL, {"summary": summary, "at": _hinted(topology.hints[0])})
     return PASSED
+
+
+def _hinted(hint: str) -> str:
+    """The first object a topology hint names (``iApp NAME (template)``, ``names: A, B``)."""
+    if hint.startswith("iApp "):
+        return hint.removeprefix("iApp ").split(" (", 1)[0]
+    return hint.removeprefix("names: ").split(", ", 1)[0]
 
 
 EDGE_ROLES_RESOLVED = object_predicate(
@@ -247,20 +274,26 @@ def _lb_consistent(topology: Topology, scope: Scope) -> Outcome:
     external = sorted({str(v.address) for v in vips if v.role in EXTERNAL_ROLES})
     internal = sorted({str(v.address) for v in vips if v.role == "edge_internal"})
     declared = topology.load_balancing
+    # The first virtual of the first VIP reported (external ones first).
+    shown = sorted(
+        (v for v in vips if v.virtual_servers),
+        key=lambda v: (v.role not in EXTERNAL_ROLES, str(v.address)),
+    )
+    at = {"at": shown[0].virtual_servers[0]} if shown else {}
     if declared == "dns" and (external or internal):
         summary = (
             "the intent declares DNS load balancing for the Edge pool, but this BIG-IP load "
             f"balances Edge VIPs (external: {', '.join(external) or 'none'}; internal: "
             f"{', '.join(internal) or 'none'})"
         )
-        return Outcome(Status.FAIL, {"vips": [*external, *internal], "summary": summary})
+        return Outcome(Status.FAIL, {"vips": [*external, *internal], "summary": summary, **at})
     if declared != "hlb" and internal and not external:
         summary = (
             f"the Edge internal VIP {', '.join(internal)} is load balanced but no external Edge "
             "VIP (Access, Web Conferencing, A/V) exists: hardware load balancing on the internal "
             "interface only"
         )
-        return Outcome(Status.FAIL, {"vips": internal, "summary": summary})
+        return Outcome(Status.FAIL, {"vips": internal, "summary": summary, **at})
     return PASSED
 
 
@@ -279,23 +312,40 @@ EDGE_LB_CONSISTENT = object_predicate(
 # -- pools and members -------------------------------------------------------------------------
 
 
+# Roots whose value is the same for every object of a device during one evaluation.
+_DEVICE_ROOTS: Final = frozenset({"device", "topology"})
+
+
 def _build_pool_members_in(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     address_paths = c.paths(c.require(args, "addresses", list), "addresses")
+    # Addresses read from the device or topology are gathered once per device.
+    key = (
+        (_build_pool_members_in, tuple(p.text for p in address_paths))
+        if all(p.root in _DEVICE_ROOTS for p in address_paths)
+        else None
+    )
 
-    def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
-        pool = pool_of(device_root(scope), vs)
-        hidden = _unknown_fields(vs, "pool") + (_unknown_fields(pool, "members") if pool else [])
-        if hidden:
-            return undetermined(*hidden)
-        if pool is None:
-            return FAILED
+    def wanted_in(scope: Scope) -> frozenset[object] | Outcome:
         wanted: set[object] = set()
         for path in address_paths:
             value = path.resolve(scope)
             if value is UNKNOWN:
                 return unknown_outcome(path)
             wanted.update(() if value is None else iter_items(value))
-        found = [str(a) for a in _addresses(pool.members) if a in wanted]
+        return frozenset(wanted)
+
+    def evaluate(vs: VirtualServer, scope: Scope) -> Outcome:
+        facts = facts_of(scope)
+        pool = pool_of(facts.device, vs)
+        hidden = _unknown_fields(vs, "pool") + (_unknown_fields(pool, "members") if pool else [])
+        if hidden:
+            return undetermined(*hidden)
+        if pool is None:
+            return FAILED
+        wanted = wanted_in(scope) if key is None else facts.cached(key, lambda: wanted_in(scope))
+        if isinstance(wanted, Outcome):
+            return wanted
+        found = [str(a) for a in facts.member_addresses(pool) if a in wanted]
         return Outcome(Status.PASS, {"members": found}) if found else FAILED
 
     return evaluate
@@ -381,7 +431,7 @@ def _member_ports(pool: Pool, scope: Scope) -> Outcome:
     translated: list[str] = []
     virtuals: list[str] = []
     fixes: list[str] = []
-    for vs in _virtuals_using(device_root(scope), pool):
+    for vs in _virtuals_using(facts_of(scope), pool):
         hidden = _unknown_fields(vs, "port", "translate_port")
         if hidden:
             return undetermined(*hidden)
@@ -441,14 +491,12 @@ def _with_roles(
 def _size_consistent(
     pool: Pool, roles: Mapping[str, Iterable[str]], wanted: frozenset[str], scope: Scope
 ) -> Outcome:
-    peers = _pools_with_roles(device_root(scope), roles, wanted)
-    hidden = [h for peer, _ in peers for h in _unknown_fields(peer, "members")]
-    if hidden:
-        return undetermined(*hidden)
-    mine = _addresses(pool.members)
-    largest, biggest = max(
-        ((len(_addresses(p.members)), p.name) for p, _ in peers), default=(len(mine), pool.name)
-    )
+    facts = facts_of(scope)
+    peers = _peers(facts, roles, wanted)
+    if peers.hidden:
+        return undetermined(*peers.hidden)
+    mine = list(facts.member_addresses(pool))
+    largest, biggest = peers.largest or (len(mine), pool.name)
     if len(mine) >= largest:
         return PASSED
     return Outcome(
@@ -490,11 +538,15 @@ def _roles_disjoint(
     mine = frozenset(roles.get(pool.name, ())) & wanted
     if not mine:
         return PASSED
-    own = set(_addresses(pool.members))
+    facts = facts_of(scope)
+    own = set(facts.member_addresses(pool))
+    peers = _peers(facts, roles, wanted)
+    # Only the pools sharing a member address can overlap (kept in name order).
+    sharing = sorted({i for address in own for i in peers.holding.get(address, ())})
     shared: set[Address] = set()
     others: list[str] = []
-    for other, theirs in _pools_with_roles(device_root(scope), roles, wanted):
-        common = own & set(_addresses(other.members))
+    for other, theirs in (peers.pools[i] for i in sharing):
+        common = own & set(facts.member_addresses(other))
         if theirs - mine and common:
             shared |= common
             others.append(f"{other.name} ({_role_text(theirs - mine)})")
@@ -541,7 +593,7 @@ def _build_first_on_vip(args: Mapping[str, Any], c: Compiler) -> Evaluate:
             return PASSED
         names = [
             other.name
-            for other in _on_vip(device_root(scope), vs.destination)
+            for other in _on_vip(facts_of(scope), vs.destination)
             if wanted & set(roles.get(other.name, ()))
         ]
         return PASSED if not names or names[0] == vs.name else FAILED
@@ -614,14 +666,21 @@ def _build_vip_services(args: Mapping[str, Any], c: Compiler) -> Evaluate:
             return undetermined(*hidden)
         if vs.destination is None:
             return FAILED
-        device = device_root(scope)
-        listeners = _on_vip(device, vs.destination)
+        facts = facts_of(scope)
+        device = facts.device
+        listeners = _on_vip(facts, vs.destination)
         active = [v for v in listeners if v.enabled]
         missing: list[str] = []
         fixes: list[str] = []
+        notes: list[str] = []
         for service, when in required:
-            if when(scope).passed and not any(_matches(service, v) for v in active):
+            decided = when(scope)
+            if decided.passed and not any(_matches(service, v) for v in active):
                 missing.append(service)
+                # Why a conditional service was required when nothing declared it.
+                note = decided.witnesses.get("assumed")
+                if isinstance(note, str) and note not in notes:
+                    notes.append(note)
                 if "*" not in service:
                     fixes.append(_create_listener(vs, pool_of(device, vs), service))
         extra: list[str] = []
@@ -632,15 +691,12 @@ def _build_vip_services(args: Mapping[str, Any], c: Compiler) -> Evaluate:
                     fixes.append(f"delete ltm virtual {v.name}")
         if not missing and not extra:
             return PASSED
-        vague = [
-            other.name
-            for other in device.virtual_servers.values()
-            if _unknown_fields(other, "destination", "port", "ip_protocol")
-        ]
+        vague = facts.cached(_vague_virtuals, lambda: _vague_virtuals(device))
         if missing and vague:
             return undetermined(*vague)
         shown = ", ".join(f"{_service(v)}{'' if v.enabled else ' (disabled)'}" for v in listeners)
-        problems = [f"lacks {', '.join(missing)}"] if missing else []
+        assumed = f" ({'; '.join(notes)})" if notes else ""
+        problems = [f"lacks {', '.join(missing)}{assumed}"] if missing else []
         problems += [
             f"{name} ({_service(device.virtual_servers[name])}) does not belong" for name in extra
         ]
@@ -659,6 +715,15 @@ def _build_vip_services(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     return evaluate
 
 
+def _vague_virtuals(device: Device) -> list[str]:
+    """The virtuals whose address, port or protocol is unknown (they may be any listener)."""
+    return [
+        other.name
+        for other in device.virtual_servers.values()
+        if _unknown_fields(other, "destination", "port", "ip_protocol")
+    ]
+
+
 VIP_SERVICES = object_predicate(
     "lync.vip-services",
     "virtual",
@@ -666,7 +731,8 @@ VIP_SERVICES = object_predicate(
     _build_vip_services,
     "the VIP address of the virtual at `virtual` (route domain included) has an enabled "
     "listener for every service in `require` and none for a service in `forbid` (items: "
-    "'tcp/443', 'udp/*', or {service, when: condition}); witnesses `missing`, `forbidden` "
+    "'tcp/443', 'udp/*', or {service, when: condition}; a `when` that passes with an "
+    "`assumed` witness says why in the summary); witnesses `missing`, `forbidden` "
     "(virtuals), `vip`, `listeners`, `summary` and `tmsh`",
     "lync.vip-services: {virtual: object, require: [tcp/443], forbid: ['udp/*']}",
     require={"type": "array", "minItems": 1, "items": CONDITIONAL_SERVICE},
@@ -684,13 +750,69 @@ def _compile_role_listens(args: Mapping[str, Any], c: Compiler) -> Check:
         roles = _roles(scope)
         if roles is None:
             return UNDECIDED
-        listening = any(
-            wanted & set(roles.get(vs.name, ())) and vs.enabled and _matches(service, vs)
-            for vs in device_root(scope).virtual_servers.values()
+        device = device_root(scope)
+        listening = facts_of(scope).cached(
+            (_compile_role_listens, Same(roles), wanted, service),
+            lambda: any(
+                wanted & set(roles.get(vs.name, ())) and vs.enabled and _matches(service, vs)
+                for vs in device.virtual_servers.values()
+            ),
         )
         return PASSED if listening else FAILED
 
     return check
+
+
+def _compile_federation_on(args: Mapping[str, Any], c: Compiler) -> Check:
+    def check(scope: Scope) -> Outcome:
+        facts = facts_of(scope)
+        declared = facts.topology.federation
+        if declared is not None:
+            return PASSED if declared else FAILED
+        roles = _roles(scope)
+        if roles is None:
+            return UNDECIDED
+        found = facts.cached(
+            (_compile_federation_on, Same(roles)), lambda: _federation_listener(facts, roles)
+        )
+        if found is None:
+            return FAILED
+        vs, role = found
+        return Outcome(
+            Status.PASS,
+            {
+                "assumed": f"federation assumed: {vs.name} listens on tcp/5061 on the "
+                f"{role} Edge VIP {vs.destination}; declare federation: false for the Edge "
+                "pool in lyncpolicy.yaml (deployment.edge_pools) if it does not federate, or "
+                "federation: true to confirm"
+            },
+        )
+
+    return check
+
+
+def _federation_listener(
+    facts: DeviceFacts, roles: Mapping[str, Iterable[str]]
+) -> tuple[VirtualServer, str] | None:
+    """The first enabled virtual (by name) of an Edge VIP, internal included, listening on
+    tcp/5061, and its role."""
+    for vs in facts.virtuals:
+        mine = frozenset(roles.get(vs.name, ())) & frozenset(EDGE_ROLES)
+        if mine and vs.enabled and _matches("tcp/5061", vs):
+            return vs, _role_text(mine)
+    return None
+
+
+FEDERATION_ON = Predicate(
+    "lync.federation-on",
+    _compile_federation_on,
+    arguments([]),
+    "federation is on for the Edge: declared `federation: true` (intent, or the iApp answer "
+    "`edge_external_ip__federation`), or undeclared while an enabled virtual of an Edge VIP "
+    "(internal included) listens on tcp/5061 (then it passes with the witness `assumed`, "
+    "which says so and how to declare it); `federation: false` fails",
+    "lync.federation-on: {}",
+)
 
 
 ROLE_LISTENS = Predicate(
@@ -785,7 +907,8 @@ def _build_profile_setting(args: Mapping[str, Any], c: Compiler) -> Evaluate:
         hidden = _unknown_fields(vs, "profiles")
         if hidden:
             return undetermined(*hidden)
-        device = device_root(scope)
+        facts = facts_of(scope)
+        device = facts.device
         checked = 0
         short: list[str] = []
         values: list[str] = []
@@ -805,7 +928,7 @@ def _build_profile_setting(args: Mapping[str, Any], c: Compiler) -> Evaluate:
                 continue
             short.append(ref.name)
             values.append(f"{ref.name} ({profile.kind}) {setting} {found[1]}")
-            if profile.builtin or _shared_beyond_load_balancing(device, ref.name):
+            if profile.builtin or ref.name in _beyond_load_balancing(facts):
                 # Never change a built-in, nor a profile a forwarding virtual also uses: give
                 # this virtual a child of the built-in parent.
                 parent = _builtin_root(device, ref.name)
@@ -833,11 +956,16 @@ def _build_profile_setting(args: Mapping[str, Any], c: Compiler) -> Evaluate:
     return evaluate
 
 
-def _shared_beyond_load_balancing(device: Device, name: str) -> bool:
-    """Whether a virtual that does not load balance (ip-forward, reject...) uses the profile."""
-    return any(
-        vs.type not in LOAD_BALANCING_TYPES and any(ref.name == name for ref in vs.profiles)
-        for vs in device.virtual_servers.values()
+def _beyond_load_balancing(facts: DeviceFacts) -> frozenset[str]:
+    """The profiles a virtual that does not load balance (ip-forward, reject...) uses."""
+    return facts.cached(
+        _beyond_load_balancing,
+        lambda: frozenset(
+            ref.name
+            for vs in facts.virtuals
+            if vs.type not in LOAD_BALANCING_TYPES
+            for ref in vs.profiles
+        ),
     )
 
 
@@ -1031,8 +1159,8 @@ def _alias_is_member(host: str, members: set[Address]) -> bool:
         return False
 
 
-def _monitor_fix(device: Device, pool: Pool) -> str:
-    if any(vs.ip_protocol == "udp" for vs in _virtuals_using(device, pool)):
+def _monitor_fix(facts: DeviceFacts, pool: Pool) -> str:
+    if any(vs.ip_protocol == "udp" for vs in _virtuals_using(facts, pool)):
         return (
             "create ltm monitor tcp /Common/lync_edge_tcp_443 defaults-from /Common/tcp "
             f"destination *:443; modify ltm pool {pool.name} monitor /Common/lync_edge_tcp_443"
@@ -1080,15 +1208,15 @@ def _build_monitors(args: Mapping[str, Any], c: Compiler) -> Evaluate:
         hidden = _unknown_fields(pool, "monitors", "members")
         if hidden:
             return undetermined(*hidden)
-        device = device_root(scope)
+        facts = facts_of(scope)
         roles = _roles(scope) or {}
         allowed = frozenset().union(*(ports.get(r, frozenset()) for r in roles.get(pool.name, ())))
-        issues = _monitor_issues(device, pool, allowed) if pool.monitors else ["no monitor"]
+        issues = _monitor_issues(facts.device, pool, allowed) if pool.monitors else ["no monitor"]
         if isinstance(issues, Outcome):
             return issues
         if not issues:
             return PASSED
-        return Outcome(Status.FAIL, {"issues": issues, "tmsh": _monitor_fix(device, pool)})
+        return Outcome(Status.FAIL, {"issues": issues, "tmsh": _monitor_fix(facts, pool)})
 
     return evaluate
 
@@ -1121,6 +1249,7 @@ PREDICATES: list[Predicate] = [
     FIRST_ON_VIP,
     VIP_SERVICES,
     ROLE_LISTENS,
+    FEDERATION_ON,
     NO_PROFILE_KIND,
     PROFILE_SETTING_AT_LEAST,
     PERSISTENCE_KIND,

@@ -27,9 +27,10 @@ from typing import Any, Final
 from lyncpolicy.adapters.declarative import FORWARDING_VIRTUALS
 from lyncpolicy.adapters.tmsh_model import builtin_profiles
 from lyncpolicy.addresses import Address, Network
-from lyncpolicy.builtin_predicates import private
 from lyncpolicy.conditions import FAILED, PASSED, Compiler, Outcome, Predicate, Status
 from lyncpolicy.lync.common import (
+    Addresses,
+    DeviceFacts,
     Listen,
     Test,
     enabled_on_any,
@@ -48,7 +49,7 @@ from lyncpolicy.lync.common import (
     undetermined,
     vip_listeners,
     vlan_universe,
-    with_roots,
+    with_facts,
 )
 from lyncpolicy.model import Device, Pool, Profile, Route, SelfIp, Snat, VirtualServer
 from lyncpolicy.topology import EXTERNAL_ROLES, Topology
@@ -69,6 +70,12 @@ _SPEC_PROTOCOLS: Final = frozenset({"tcp", "udp"})
 
 def _fail(**witnesses: object) -> Outcome:
     return Outcome(Status.FAIL, witnesses)
+
+
+def _fail_at(at: str | None, **witnesses: object) -> Outcome:
+    """A failure located at the object named ``at`` (a device-level finding takes its source
+    line); no location when there is none."""
+    return Outcome(Status.FAIL, {**witnesses, "at": at} if at else witnesses)
 
 
 def _undecided(unsure: Iterable[str]) -> Outcome:
@@ -123,23 +130,11 @@ def _safe(text: str) -> str:
     return text.replace("%", "_rd").replace("/", "_").replace(":", "_").replace(".", "_")
 
 
-def _describe(topology: Topology, address: Address) -> str:
+def _describe(facts: DeviceFacts, address: Address) -> str:
     """``A/V, edge02``: the service of an Edge external address and its server, when known."""
-    parts = [service_of(topology, address) or "Edge external"]
-    for pool in topology.pools:
-        for server in pool.servers:
-            if address in (server.av, server.access, server.webconf):
-                parts.append(server.name)
+    parts = [service_of(facts, address) or "Edge external"]
+    parts.extend(server.name for server in facts.servers.get(address, ()))
     return ", ".join(parts)
-
-
-def _virtuals(device: Device) -> list[VirtualServer]:
-    return _sorted_values(device.virtual_servers)
-
-
-def _role_virtuals(device: Device, topology: Topology, roles: Iterable[str]) -> list[VirtualServer]:
-    wanted = frozenset(roles)
-    return [vs for vs in _virtuals(device) if wanted & topology.role_of(vs.name)]
 
 
 def _without_snat(virtuals: Iterable[VirtualServer]) -> tuple[list[VirtualServer], list[str]]:
@@ -243,8 +238,9 @@ def _minus(network: Network, holes: Iterable[Network]) -> list[Network]:
 # -- LYNC-EDGE-NET-001: the Edge external default gateway ------------------------------------------
 
 
-def _gateway(device: Device, topology: Topology, self_ip: SelfIp) -> Outcome:
-    unsnat, unsure = _without_snat(_role_virtuals(device, topology, EXTERNAL_ROLES))
+def _gateway(facts: DeviceFacts, self_ip: SelfIp) -> Outcome:
+    device, topology = facts.device, facts.topology
+    unsnat, unsure = _without_snat(facts.role_virtuals(EXTERNAL_ROLES))
     if not unsnat:
         return _undecided(unsure) if unsure else PASSED
     vips = sorted({vs.destination for vs in unsnat if vs.destination is not None})
@@ -282,6 +278,12 @@ def _gateway(device: Device, topology: Topology, self_ip: SelfIp) -> Outcome:
     )
 
 
+def _holds_edge_address(facts: DeviceFacts, network: Network) -> Outcome:
+    """``some: {over: topology.edge_external_addresses, as: a, condition: {contains-address:
+    {network: N, address: a}}}`` in one index lookup, not one check per Edge address."""
+    return PASSED if facts.external.within(network) else FAILED
+
+
 # -- LYNC-EDGE-NET-002 / NET-003: how an Edge external address leaves ------------------------------
 
 
@@ -302,6 +304,7 @@ class _Exits:
     unsure: list[str] = field(default_factory=list)  # may be an exit
     unsure_translation: list[str] = field(default_factory=list)  # may translate
     misses: list[str] = field(default_factory=list)  # forwarders whose source leaves it out
+    missed_by: list[str] = field(default_factory=list)  # their names
 
 
 def _source_contains(vs: VirtualServer, address: Address) -> bool:
@@ -312,12 +315,12 @@ def _source_contains(vs: VirtualServer, address: Address) -> bool:
     return domain == address.route_domain
 
 
-def _internet_facing(vs: VirtualServer, address: Address) -> bool:
+def _internet_facing(facts: DeviceFacts, vs: VirtualServer, address: Address) -> bool:
     """The forwarder's destination can hold Internet hosts, in the address's route domain."""
     destination = vs.destination_network
     if destination is None:
         return True
-    return destination.route_domain == address.route_domain and not private(destination)
+    return destination.route_domain == address.route_domain and not facts.private(destination)
 
 
 def _forwarder_translation(device: Device, vs: VirtualServer, exits: _Exits) -> str | None:
@@ -350,12 +353,31 @@ def _forwarder_fix(vs: VirtualServer, translation: str) -> str:
     return "\n".join(lines)
 
 
-def _forwarder_exits(device: Device, topology: Topology, address: Address, exits: _Exits) -> None:
+def _edge_forwarders(facts: DeviceFacts) -> tuple[VirtualServer, ...]:
+    """The virtuals that may forward what the Edge servers send (by name): enabled ip-forward
+    virtuals enabled on an Edge external VLAN, and those a field unknown leaves in doubt."""
+    edge_vlans = facts.topology.edge_external_vlans
+    found: list[VirtualServer] = []
+    for vs in facts.virtuals:
+        if _FORWARDER_FIELDS & vs.unknown:
+            if "type" in vs.unknown or vs.type == "ip-forward":
+                found.append(vs)
+        elif (
+            vs.type == "ip-forward"
+            and vs.enabled
+            and enabled_on_any(vs.vlans_mode, vs.vlans, edge_vlans)
+        ):
+            found.append(vs)
+    return tuple(found)
+
+
+def _forwarder_exits(facts: DeviceFacts, address: Address, exits: _Exits) -> None:
+    device = facts.device
     if FORWARDING_VIRTUALS in device.unknown_kinds or "virtual_servers" in device.unknown_kinds:
         exits.unsure.append("forwarding virtuals")
         exits.unsure_translation.append("forwarding virtuals")
-    edge_vlans = topology.edge_external_vlans
-    for vs in _virtuals(device):
+    edge_vlans = facts.topology.edge_external_vlans
+    for vs in facts.cached(_edge_forwarders, lambda: _edge_forwarders(facts)):
         if _FORWARDER_FIELDS & vs.unknown:
             if ("type" in vs.unknown or vs.type == "ip-forward") and not known_miss(
                 vs, "source_network", address
@@ -375,11 +397,13 @@ def _forwarder_exits(device: Device, topology: Topology, address: Address, exits
                     f"{vs.name} forwards in {_rd(destination.route_domain)}, not in "
                     f"{_rd(address.route_domain)}"
                 )
+                exits.missed_by.append(vs.name)
             continue
-        if not _internet_facing(vs, address):
+        if not _internet_facing(facts, vs, address):
             continue
         if not _source_contains(vs, address):
             exits.misses.append(f"the source {vs.source_network} of {vs.name} leaves it out")
+            exits.missed_by.append(vs.name)
             continue
         translation = _forwarder_translation(device, vs, exits)
         exits.found.append(
@@ -394,10 +418,12 @@ def _forwarder_exits(device: Device, topology: Topology, address: Address, exits
         )
 
 
-def _nat_exits(device: Device, topology: Topology, address: Address, exits: _Exits) -> None:
-    if "nats" in device.unknown_kinds:
+def _nat_exits(facts: DeviceFacts, address: Address, exits: _Exits) -> None:
+    topology = facts.topology
+    if "nats" in facts.device.unknown_kinds:
         exits.unsure.append("ltm nat objects")
-    for nat in _sorted_values(device.nats):
+    # The NATs whose originating address is not another known one.
+    for nat in facts.nats_maybe_originating(address):
         if _NAT_FIELDS & nat.unknown:
             if "originating_address" in nat.unknown or nat.originating_address == address:
                 exits.unsure.append(nat.name)
@@ -419,9 +445,9 @@ def _snat_fix(snat: Snat, address: Address) -> str:
     return f"modify ltm snat {snat.name} origins delete {{ {' '.join(map(str, covering))} }}"
 
 
-def _snat_exits(device: Device, topology: Topology, address: Address, exits: _Exits) -> None:
+def _snat_exits(facts: DeviceFacts, address: Address, exits: _Exits) -> None:
     unsure: list[str] = []
-    snats = snats_covering(device, address, topology.edge_external_vlans, unsure)
+    snats = snats_covering(facts, address, facts.topology.edge_external_vlans, unsure)
     exits.unsure.extend(unsure)
     exits.unsure_translation.extend(unsure)
     for snat in snats:
@@ -437,12 +463,17 @@ def _snat_exits(device: Device, topology: Topology, address: Address, exits: _Ex
         )
 
 
-def _exits(device: Device, topology: Topology, address: Address) -> _Exits:
-    exits = _Exits()
-    _forwarder_exits(device, topology, address, exits)
-    _nat_exits(device, topology, address, exits)
-    _snat_exits(device, topology, address, exits)
-    return exits
+def _exits(facts: DeviceFacts, address: Address) -> _Exits:
+    """How ``address`` leaves (shared by LYNC-EDGE-NET-002 and NET-003: read, never changed)."""
+
+    def find() -> _Exits:
+        exits = _Exits()
+        _forwarder_exits(facts, address, exits)
+        _nat_exits(facts, address, exits)
+        _snat_exits(facts, address, exits)
+        return exits
+
+    return facts.cached((_exits, address), find)
 
 
 def _widen(source: Network, address: Address, networks: Sequence[Network]) -> Network:
@@ -451,16 +482,22 @@ def _widen(source: Network, address: Address, networks: Sequence[Network]) -> Ne
         if network.contains(address) and network.covers(source):
             return network
     net = source.network
-    while address.ip not in net and net.prefixlen > 0:
-        net = net.supernet()
+    if address.ip.version != net.version:
+        return Network(source.route_domain, net.supernet(new_prefix=0))
+    # The longest prefix holding both: the leading bits they share (at most the source's).
+    differing = (int(net.network_address) ^ int(address.ip)).bit_length()
+    prefix = min(net.prefixlen, net.max_prefixlen - differing)
+    if prefix < net.prefixlen:
+        net = net.supernet(new_prefix=prefix)
     return Network(source.route_domain, net)
 
 
-def _outbound_fix(device: Device, topology: Topology, address: Address) -> str:
-    """Widen the source of the Edge outbound forwarder, or create one."""
+def _outbound_forwarder(facts: DeviceFacts, address: Address) -> VirtualServer | None:
+    """The Edge outbound forwarder whose source should hold ``address`` (outbound role first)."""
+    topology = facts.topology
     candidates = [
         vs
-        for vs in _virtuals(device)
+        for vs in facts.cached(_edge_forwarders, lambda: _edge_forwarders(facts))
         if vs.type == "ip-forward"
         and vs.enabled
         and not _FORWARDER_FIELDS & vs.unknown
@@ -468,11 +505,17 @@ def _outbound_fix(device: Device, topology: Topology, address: Address) -> str:
         and vs.source_network.route_domain == address.route_domain
         and vs.snat_type == "none"
         and enabled_on_any(vs.vlans_mode, vs.vlans, topology.edge_external_vlans)
-        and _internet_facing(vs, address)
+        and _internet_facing(facts, vs, address)
     ]
     candidates.sort(key=lambda vs: (vs.name not in topology.forwarding_outbound, vs.name))
-    if candidates:
-        vs = candidates[0]
+    return candidates[0] if candidates else None
+
+
+def _outbound_fix(facts: DeviceFacts, address: Address) -> str:
+    """Widen the source of the Edge outbound forwarder, or create one."""
+    device, topology = facts.device, facts.topology
+    vs = _outbound_forwarder(facts, address)
+    if vs is not None:
         assert vs.source_network is not None
         wider = _widen(vs.source_network, address, topology.edge_external_networks)
         return f"modify ltm virtual {vs.name} source {wider}"
@@ -493,11 +536,12 @@ def _outbound_fix(device: Device, topology: Topology, address: Address) -> str:
     )
 
 
-def _leaves(device: Device, topology: Topology, address: Address) -> Outcome:
+def _leaves(facts: DeviceFacts, address: Address) -> Outcome:
+    topology = facts.topology
     if topology.nat_design and address.is_private:
         return PASSED  # decision (2): LYNC-EDGE-NAT-002 owns these addresses
-    exits = _exits(device, topology, address)
-    av = address in topology.av_addresses
+    exits = _exits(facts, address)
+    av = address in facts.av_set
     if any(not (av and e.translation) for e in exits.found):
         return PASSED
     if exits.unsure:
@@ -513,22 +557,38 @@ def _leaves(device: Device, topology: Topology, address: Address) -> Outcome:
         )
     else:
         reasons.append("no ltm nat originates it and no ltm snat origin contains it")
-    return _fail(
-        service=_describe(topology, address),
+    return _fail_at(
+        _leaving_at(facts, address, exits),
+        service=_describe(facts, address),
         why="; ".join(reasons),
-        tmsh=_outbound_fix(device, topology, address),
+        tmsh=_outbound_fix(facts, address),
     )
 
 
-def _not_translated(device: Device, topology: Topology, address: Address) -> Outcome:
-    if address.is_private or topology.nat_design:
+def _leaving_at(facts: DeviceFacts, address: Address, exits: _Exits) -> str | None:
+    """Where to fix an address that cannot leave: the outbound forwarder to widen, a forwarder
+    that leaves it out, else the Edge gateway self IP or the first external Edge virtual."""
+    forwarder = _outbound_forwarder(facts, address)
+    if forwarder is not None:
+        return forwarder.name
+    if exits.missed_by:
+        return exits.missed_by[0]
+    if facts.topology.gateway_self_ips:
+        return facts.topology.gateway_self_ips[0]
+    external = facts.role_virtuals(EXTERNAL_ROLES)
+    return external[0].name if external else None
+
+
+def _not_translated(facts: DeviceFacts, address: Address) -> Outcome:
+    if facts.topology.nat_design or facts.private(address):
         return PASSED  # the NAT design: LYNC-EDGE-NAT-004 (1:1 NAT only, "SNAT out" allowed)
-    exits = _exits(device, topology, address)
+    exits = _exits(facts, address)
     translating = [e for e in exits.found if e.translation]
     if translating:
-        return _fail(
+        return _fail_at(
+            translating[0].name,
             translated_by=[e.name for e in translating],
-            service=_describe(topology, address),
+            service=_describe(facts, address),
             how="; ".join(e.text for e in translating),
             tmsh="\n".join(dict.fromkeys(e.fix for e in translating if e.fix)),
         )
@@ -582,10 +642,11 @@ def _takes_first(
 
 
 def _routes_inward(
-    device: Device, topology: Topology, vs: VirtualServer, vlan: str
+    facts: DeviceFacts, vs: VirtualServer, vlan: str
 ) -> list[tuple[_Target, list[Network]]]:
     """The internal targets ``vs`` forwards Edge external traffic into, on ``vlan``, with the
     parts no more specific virtual takes first."""
+    device, topology = facts.device, facts.topology
     destination = vs.destination_network
     if destination is None:
         return []
@@ -598,7 +659,7 @@ def _routes_inward(
             continue
         blockers = [
             o.destination_network
-            for o in _virtuals(device)
+            for o in facts.virtuals
             if o.destination_network is not None and _takes_first(o, vs, vlan, piece, sources)
         ]
         left = _minus(piece, blockers)
@@ -621,7 +682,8 @@ def _reject_fix(device: Device, vlan: str, network: Network) -> str:
     )
 
 
-def _forwarding_scope(device: Device, topology: Topology, vs: VirtualServer) -> Outcome:
+def _forwarding_scope(facts: DeviceFacts, vs: VirtualServer) -> Outcome:
+    device, topology = facts.device, facts.topology
     if (_FORWARDER_FIELDS | {"ip_protocol"}) & vs.unknown:
         return _undecided([vs.name])
     outbound = vs.name in topology.forwarding_outbound
@@ -651,7 +713,7 @@ def _forwarding_scope(device: Device, topology: Topology, vs: VirtualServer) -> 
         for vlan in edge_vlans:
             if not vs.enabled_on(vlan):
                 continue
-            for target, left in _routes_inward(device, topology, vs, vlan):
+            for target, left in _routes_inward(facts, vs, vlan):
                 problems.append(
                     f"on {vlan} its destination {vs.destination_network} routes Edge external "
                     f"traffic into {target.network} ({target.what}): no more specific virtual "
@@ -694,7 +756,8 @@ def _fastl4_fix(device: Device, vs: VirtualServer, name: str, profile: Profile |
     )
 
 
-def _forwarding_fastl4(device: Device, topology: Topology, vs: VirtualServer) -> Outcome:
+def _forwarding_fastl4(facts: DeviceFacts, vs: VirtualServer) -> Outcome:
+    device = facts.device
     if "profiles" in vs.unknown:
         return _undecided([f"{vs.name} profiles"])
     found = _fastl4_of(device, vs)
@@ -757,19 +820,23 @@ def _edge_domain(topology: Topology) -> int | None:
     return None
 
 
-def _strays(network: Network, topology: Topology, domain: int) -> list[Address]:
+def _strays(network: Network, facts: DeviceFacts, domain: int) -> list[Address]:
     """The Edge external addresses ``network`` (in another route domain than the Edge's) would
     hold if it were in the Edge route domain."""
     if network.route_domain == domain:
         return []
     moved = _rehome(network, domain)
-    found = {Address(domain, a.ip) for a in topology.edge_external_addresses}
-    return sorted(a for a in found if moved.contains(a))
+    rehomed = facts.cached(
+        (_strays, domain),
+        lambda: Addresses(Address(domain, a.ip) for a in facts.topology.edge_external_addresses),
+    )
+    return list(rehomed.within(moved))
 
 
-def _check_vip_members(device: Device, topology: Topology, found: _Mismatches) -> None:
+def _check_vip_members(facts: DeviceFacts, found: _Mismatches) -> None:
+    device = facts.device
     roles = (*EXTERNAL_ROLES, "edge_internal")
-    for vs in _role_virtuals(device, topology, roles):
+    for vs in facts.role_virtuals(roles):
         if "destination" in vs.unknown or vs.destination is None:
             continue
         pool = pool_of(device, vs)
@@ -799,9 +866,10 @@ def _rehomed(address: Address | None, route_domain: int) -> Address:
     return Address(route_domain, address.ip)
 
 
-def _check_forwarders(device: Device, topology: Topology, found: _Mismatches) -> None:
+def _check_forwarders(facts: DeviceFacts, found: _Mismatches) -> None:
+    topology = facts.topology
     domain = _edge_domain(topology)
-    for vs in _virtuals(device):
+    for vs in facts.virtuals:
         if vs.type != "ip-forward" or _FORWARDER_FIELDS & vs.unknown:
             continue
         source, destination = vs.source_network, vs.destination_network
@@ -825,7 +893,7 @@ def _check_forwarders(device: Device, topology: Topology, found: _Mismatches) ->
             f"{side} {n} ({_rd(n.route_domain)}) would hold the Edge external addresses "
             f"{listing(held)} of {_rd(domain)}"
             for side, n in sides
-            if not n.is_default and (held := _strays(n, topology, domain))
+            if not n.is_default and (held := _strays(n, facts, domain))
         ]
         if strays:
             found.add(
@@ -848,13 +916,14 @@ def _rehome_fix(name: str, side: str, network: Network, domain: int) -> str:
     return f"modify ltm virtual {name} destination {endpoint(address, 0)} mask {mask}"
 
 
-def _check_nats(device: Device, topology: Topology, found: _Mismatches) -> None:
+def _check_nats(facts: DeviceFacts, found: _Mismatches) -> None:
+    topology = facts.topology
     domain = _edge_domain(topology)
-    for nat in _sorted_values(device.nats):
+    for nat in facts.nats:
         origin, translation = nat.originating_address, nat.translation_address
         if nat.unknown or origin is None:
             continue
-        strays = _strays(_host(origin), topology, domain) if domain is not None else []
+        strays = _strays(_host(origin), facts, domain) if domain is not None else []
         if strays:
             found.add(
                 nat.name,
@@ -864,7 +933,7 @@ def _check_nats(device: Device, topology: Topology, found: _Mismatches) -> None:
                 f"{strays[0]} translation-address {translation} }}",
             )
         elif (
-            origin in topology.edge_external_addresses
+            origin in facts.external_set
             and translation is not None
             and translation.route_domain != origin.route_domain
         ):
@@ -875,15 +944,16 @@ def _check_nats(device: Device, topology: Topology, found: _Mismatches) -> None:
             )
 
 
-def _check_selfs(device: Device, topology: Topology, found: _Mismatches) -> None:
-    domain = _edge_domain(topology)
+def _check_selfs(facts: DeviceFacts, found: _Mismatches) -> None:
+    device = facts.device
+    domain = _edge_domain(facts.topology)
     if domain is None:
         return
     for self_ip in _sorted_values(device.self_ips):
         network = self_ip.network
         if self_ip.unknown or network is None:
             continue
-        strays = _strays(network, topology, domain)
+        strays = _strays(network, facts, domain)
         if strays and not any(
             s.network is not None and s.network.contains(strays[0])
             for s in device.self_ips.values()
@@ -896,8 +966,9 @@ def _check_selfs(device: Device, topology: Topology, found: _Mismatches) -> None
             )
 
 
-def _check_vlans(device: Device, topology: Topology, found: _Mismatches) -> None:
+def _check_vlans(facts: DeviceFacts, found: _Mismatches) -> None:
     """Each VLAN carrying Edge traffic belongs to the route domain of the objects on it."""
+    device, topology = facts.device, facts.topology
     if "route_domains" in device.unknown_kinds or not device.route_domains:
         domains = {a.route_domain for a in topology.edge_external_addresses}
         if "route_domains" in device.unknown_kinds and domains - {0}:
@@ -906,7 +977,7 @@ def _check_vlans(device: Device, topology: Topology, found: _Mismatches) -> None
     listed = _route_domain_ids(device)
     by_id = {d.id: d.name for d in device.route_domains.values()}
     expected: dict[str, set[int]] = {}
-    for vs in _role_virtuals(device, topology, (*EXTERNAL_ROLES, "edge_internal")):
+    for vs in facts.role_virtuals((*EXTERNAL_ROLES, "edge_internal")):
         if vs.destination is not None and vs.vlans_mode == "enabled" and not vs.unknown:
             for vlan in vs.vlans:
                 expected.setdefault(vlan, set()).add(vs.destination.route_domain)
@@ -928,12 +999,13 @@ def _check_vlans(device: Device, topology: Topology, found: _Mismatches) -> None
         )
 
 
-def _route_domains(device: Device, topology: Topology, _: object) -> Outcome:
+def _route_domains(facts: DeviceFacts, _: object) -> Outcome:
     found = _Mismatches()
     for check in (_check_vip_members, _check_forwarders, _check_nats, _check_selfs, _check_vlans):
-        check(device, topology, found)
+        check(facts, found)
     if found.objects:
-        return _fail(
+        return _fail_at(
+            found.objects[0],
             mismatched=found.objects,
             why="; ".join(found.reasons),
             tmsh="\n".join(dict.fromkeys(found.fixes)) or "# see the message",
@@ -1008,7 +1080,8 @@ def _router_guess(device: Device, topology: Topology, route_domain: int) -> str:
     return f"<upstream router in {upstream[0]}>" if upstream else "<upstream router address>"
 
 
-def _default_route(device: Device, topology: Topology, _: object) -> Outcome:
+def _default_route(facts: DeviceFacts, _: object) -> Outcome:
+    device, topology = facts.device, facts.topology
     domains = _edge_route_domains(topology)
     if not domains:
         return PASSED
@@ -1018,6 +1091,7 @@ def _default_route(device: Device, topology: Topology, _: object) -> Outcome:
     problems: list[str] = []
     fixes: list[str] = []
     unsure: list[str] = []
+    at: list[str] = []  # the object of each problem (route, route domain or Edge virtual)
     for rd in domains:
         routes = []
         for route in _sorted_values(device.routes):
@@ -1030,6 +1104,7 @@ def _default_route(device: Device, topology: Topology, _: object) -> Outcome:
         if not here:
             others = listing(f"{r.name} ({r.network})" for r in routes)
             problems.append(f"no default route in {_rd(rd)} (default routes: {others})")
+            at.extend(_route_domain_at(facts, rd))
             name = _free_name(device.routes, f"/Common/default_rd{rd}")
             fixes.append(
                 f"create net route {name} {{ network {destination} "
@@ -1039,62 +1114,83 @@ def _default_route(device: Device, topology: Topology, _: object) -> Outcome:
         found = [_route_problem(device, topology, r) for r in here]
         if all(p is not None for p in found):
             problems.extend(p for p in found if p)
+            at.append(here[0].name)
             fixes.append(
                 f"modify net route {here[0].name} gw {_router_guess(device, topology, rd)}"
             )
     if problems:
-        return _fail(why="; ".join(problems), tmsh="\n".join(fixes))
+        return _fail_at(at[0] if at else None, why="; ".join(problems), tmsh="\n".join(fixes))
     return _undecided(unsure) if unsure else PASSED
+
+
+def _route_domain_at(facts: DeviceFacts, route_domain: int) -> list[str]:
+    """The route domain object of an id, else the first external Edge virtual in it."""
+    for name, domain in sorted(facts.device.route_domains.items()):
+        if domain.id == route_domain:
+            return [name]
+    return [
+        vs.name
+        for vs in facts.role_virtuals(EXTERNAL_ROLES)
+        if vs.destination is not None and vs.destination.route_domain == route_domain
+    ][:1]
 
 
 # -- LYNC-EDGE-NET-008: separation, a BIG-IP leg, two arms -----------------------------------------
 
 
-def _separated(device: Device, topology: Topology, _: object) -> Outcome:
+def _separated(facts: DeviceFacts, _: object) -> Outcome:
+    device, topology = facts.device, facts.topology
     external, internal = topology.edge_external_addresses, topology.edge_internal_addresses
     problems: list[str] = []
+    at: list[str] = []  # the object of each problem (virtual, self IP or VLAN)
     both = sorted(set(external) & set(internal))
     if both:
         problems.append(f"{listing(both)} are both Edge external and Edge internal addresses")
+        at.extend(vs.name for vs in facts.role_virtuals(("edge_internal",))[:1])
     subnets = sorted({s.network for s in device.self_ips.values() if s.network and not s.unknown})
+    # The topology's address tuples are sorted and unique: a subnet holds a slice of them.
+    external_index, internal_index = facts.external, Addresses(internal)
     for net in subnets:
-        ext = [a for a in external if net.contains(a)]
-        int_ = [a for a in internal if net.contains(a)]
+        ext = list(external_index.within(net))
+        int_ = list(internal_index.within(net))
         if ext and int_:
             problems.append(
                 f"the self IP subnet {net} holds Edge external {listing(ext)} and Edge internal "
                 f"{listing(int_)}"
             )
+            at.extend(name for name, s in sorted(device.self_ips.items()) if s.network == net)
     shared = sorted(set(topology.edge_external_vlans) & set(topology.edge_internal_vlans))
     if shared:
         problems.append(f"the VLAN {listing(shared)} carries both Edge networks")
+        at.append(shared[0])
     if not problems:
         return PASSED
-    return _fail(
+    return _fail_at(
+        at[0] if at else None,
         separation=f" Not separated: {'; '.join(dict.fromkeys(problems))}.",
         tmsh="# no BIG-IP command: put the Edge internal NICs in their own subnet and VLAN",
     )
 
 
-def _has_leg(device: Device, topology: Topology, _: object) -> Outcome:
-    unsnat, unsure = _without_snat(_role_virtuals(device, topology, ("edge_av",)))
+def _has_leg(facts: DeviceFacts, _: object) -> Outcome:
+    device, topology = facts.device, facts.topology
+    unsnat, unsure = _without_snat(facts.role_virtuals(("edge_av",)))
     if not topology.av_addresses or not (unsnat or unsure):
         return PASSED  # no A/V Edge, or every A/V VIP SNATs (LYNC-EDGE-AV-001 says so)
     if "self_ips" in device.unknown_kinds:
         return _undecided(["self IPs"])
-    outside = [
-        a
-        for a in topology.av_addresses
-        if not any(
-            s.network is not None and s.network.contains(a) for s in device.self_ips.values()
-        )
-    ]
+    av = Addresses(topology.av_addresses)
+    held = {
+        a for s in device.self_ips.values() if s.network is not None for a in av.within(s.network)
+    }
+    outside = [a for a in topology.av_addresses if a not in held]
     if not outside:
         return PASSED
     if not unsnat:
         return _undecided(unsure)
     vlan = topology.edge_external_vlans[0] if topology.edge_external_vlans else "<Edge DMZ VLAN>"
-    return _fail(
+    return _fail_at(
+        unsnat[0].name,
         leg=(
             f" No BIG-IP self IP holds the A/V Edge addresses {listing(outside)}, while "
             f"{_vip_text(unsnat)} have no SNAT: the BIG-IP cannot be the Edge servers' gateway."
@@ -1107,11 +1203,13 @@ def _has_leg(device: Device, topology: Topology, _: object) -> Outcome:
     )
 
 
-def _two_arm(device: Device, topology: Topology, _: object) -> Outcome:
+def _two_arm(facts: DeviceFacts, _: object) -> Outcome:
+    topology = facts.topology
     shared = sorted(set(topology.edge_external_vlans) & set(topology.upstream_vlans))
     if not shared:
         return PASSED
-    return _fail(
+    return _fail_at(
+        shared[0],
         arms=(
             f" One-arm Edge design: the Edge external network and the upstream default gateway "
             f"share {listing(shared)}, so direct flows are asymmetric (see LYNC-EDGE-NET-005)."
@@ -1196,8 +1294,9 @@ def _prepare_services(args: Mapping[str, Any], c: Compiler) -> Test:
     if not specs:
         raise c.error("'services' must not be empty", "services")
 
-    def test(device: Device, topology: Topology, address: Address) -> Outcome:
-        listeners, unsure = vip_listeners(device, address)
+    def test(facts: DeviceFacts, address: Address) -> Outcome:
+        device, topology = facts.device, facts.topology
+        listeners, unsure = vip_listeners(facts, address)
         missing = [s for s in specs if not any(s.matches(vs) for vs in listeners)]
         if not missing:
             return PASSED
@@ -1207,7 +1306,9 @@ def _prepare_services(args: Mapping[str, Any], c: Compiler) -> Test:
         fix = "\n".join(_listener_fix(device, topology, address, s, listeners) for s in missing)
         if iapp:
             fix = f"# managed by iApp {iapp}: re-run it to add the listener, or:\n{fix}"
-        return _fail(
+        on_vip = facts.on_address(address)
+        return _fail_at(
+            facts.vip_virtual("edge_internal", address) or (on_vip[0].name if on_vip else None),
             missing=", ".join(s.text for s in missing),
             present=listing(sorted({f"{vs.ip_protocol}/{vs.port}" for vs in listeners})),
             tmsh=fix,
@@ -1219,7 +1320,8 @@ def _prepare_services(args: Mapping[str, Any], c: Compiler) -> Test:
 # -- LYNC-EDGE-INT-002: 8057 and 23456 go to each Edge server --------------------------------------
 
 
-def _no_direct_service(device: Device, topology: Topology, vs: VirtualServer) -> Outcome:
+def _no_direct_service(facts: DeviceFacts, vs: VirtualServer) -> Outcome:
+    device, topology = facts.device, facts.topology
     if {"destination", "pool"} & vs.unknown:
         return _undecided([vs.name])
     reasons: list[str] = []
@@ -1242,9 +1344,7 @@ def _no_direct_service(device: Device, topology: Topology, vs: VirtualServer) ->
         return PASSED
     service = "Web Conferencing (PSOM/MTLS)" if vs.port == 8057 else "XMPP gateway"
     fix = f"delete ltm virtual {vs.name}"
-    if pool is not None and not any(
-        o.pool == pool.name for o in device.virtual_servers.values() if o is not vs
-    ):
+    if pool is not None and not any(o is not vs for o in facts.using_pool(pool.name)):
         fix += f"\ndelete ltm pool {pool.name}"
     return _fail(service=service, why="; ".join(reasons), tmsh=fix)
 
@@ -1262,8 +1362,8 @@ def _on_link_clients(topology: Topology) -> list[str]:
     return found
 
 
-def _clients_off_link(device: Device, topology: Topology, _: object) -> Outcome:
-    return PASSED if not _on_link_clients(topology) else FAILED
+def _clients_off_link(facts: DeviceFacts, _: object) -> Outcome:
+    return PASSED if not _on_link_clients(facts.topology) else FAILED
 
 
 def _iapp_note(device: Device, vs: VirtualServer) -> tuple[str, str]:
@@ -1292,7 +1392,8 @@ def _bigip_next_hop(device: Device, topology: Topology, gateway: Address) -> boo
     )
 
 
-def _return_path(device: Device, topology: Topology, vs: VirtualServer) -> Outcome:
+def _return_path(facts: DeviceFacts, vs: VirtualServer) -> Outcome:
+    device, topology = facts.device, facts.topology
     if "snat_type" in vs.unknown:
         return _undecided([f"{vs.name} source-address-translation"])
     if vs.snat_type != "none":
@@ -1333,7 +1434,8 @@ def _return_path(device: Device, topology: Topology, vs: VirtualServer) -> Outco
 # -- LYNC-EDGE-INT-004: VIP exposure ---------------------------------------------------------------
 
 
-def _vip_vlans(device: Device, topology: Topology, vs: VirtualServer) -> Outcome:
+def _vip_vlans(facts: DeviceFacts, vs: VirtualServer) -> Outcome:
+    device, topology = facts.device, facts.topology
     if _VLAN_FIELDS & vs.unknown:
         return _undecided([f"{vs.name} VLANs"])
     roles = topology.role_of(vs.name)
@@ -1366,17 +1468,27 @@ PREDICATES: list[Predicate] = [
         "lync.net-edge-gateway",
         "self",
         SelfIp,
-        with_roots(fixed(_gateway)),
+        with_facts(fixed(_gateway)),
         "the Edge servers' declared external default gateway is a BIG-IP self IP on the Edge "
         "external network, or every external Edge VIP SNATs; fails (witness `why`) when no "
         "gateway is declared (an unverified inferred gateway)",
         "lync.net-edge-gateway: {self: object}",
     ),
     object_predicate(
+        "lync.net-holds-edge-address",
+        "network",
+        Network,
+        with_facts(fixed(_holds_edge_address)),
+        "the network at `network` holds an Edge external address (same route domain): what "
+        "`some` over `topology.edge_external_addresses` with `contains-address` says, without a "
+        "check per address",
+        "lync.net-holds-edge-address: {network: object.network}",
+    ),
+    object_predicate(
         "lync.net-leaves-bigip",
         "address",
         Address,
-        with_roots(fixed(_leaves)),
+        with_facts(fixed(_leaves)),
         "the Edge external address can leave through the BIG-IP: an ip-forward virtual whose "
         "source contains it (same route domain, enabled on the Edge external VLAN), an ltm nat "
         "originating it, or an ltm snat whose origins contain it (not for A/V addresses); "
@@ -1387,7 +1499,7 @@ PREDICATES: list[Predicate] = [
         "lync.net-no-outbound-translation",
         "address",
         Address,
-        with_roots(fixed(_not_translated)),
+        with_facts(fixed(_not_translated)),
         "nothing translates the public Edge external address when the Edge server sends from "
         "it: no ltm snat origin, no forwarding virtual SNAT or iRule snat; witness "
         "`translated_by`",
@@ -1397,7 +1509,7 @@ PREDICATES: list[Predicate] = [
         "lync.net-forwarding-scope",
         "virtual",
         VirtualServer,
-        with_roots(fixed(_forwarding_scope)),
+        with_facts(fixed(_forwarding_scope)),
         "the Edge forwarding virtual listens only where it should (outbound: the Edge external "
         "VLAN; inbound: never the Edge internal VLAN) and does not route the Edge external "
         "network into the Edge internal or internal networks (the most specific destination "
@@ -1408,7 +1520,7 @@ PREDICATES: list[Predicate] = [
         "lync.net-forwarding-fastl4",
         "virtual",
         VirtualServer,
-        with_roots(fixed(_forwarding_fastl4)),
+        with_facts(fixed(_forwarding_fastl4)),
         "the effective fastL4 profile of the forwarding virtual has loose-initialization and "
         "loose-close enabled; witnesses `profile`, `settings`, `notes` (idle timeout and "
         "reset-on-timeout when they differ from the reader comment)",
@@ -1418,7 +1530,7 @@ PREDICATES: list[Predicate] = [
         "lync.net-route-domains",
         None,
         object,
-        with_roots(fixed(_route_domains)),
+        with_facts(fixed(_route_domains)),
         "the objects that must work together share a route domain: each Edge VIP and its pool "
         "members, the forwarding virtuals and the Edge external addresses, the NATs and their "
         "servers, the self IPs and VLANs of the Edge external side; witness `mismatched`",
@@ -1428,7 +1540,7 @@ PREDICATES: list[Predicate] = [
         "lync.net-default-route",
         None,
         object,
-        with_roots(fixed(_default_route)),
+        with_facts(fixed(_default_route)),
         "every route domain of the Edge external VIPs has a default route whose gateway is on "
         "a self IP subnet of the upstream VLAN (not on an Edge VLAN)",
         "lync.net-default-route: {}",
@@ -1437,7 +1549,7 @@ PREDICATES: list[Predicate] = [
         "lync.net-edge-separated",
         None,
         object,
-        with_roots(fixed(_separated)),
+        with_facts(fixed(_separated)),
         "the Edge external and internal addresses share no self IP subnet, VLAN or address",
         "lync.net-edge-separated: {}",
     ),
@@ -1445,7 +1557,7 @@ PREDICATES: list[Predicate] = [
         "lync.net-edge-leg",
         None,
         object,
-        with_roots(fixed(_has_leg)),
+        with_facts(fixed(_has_leg)),
         "in a routed design (A/V VIPs without SNAT) a BIG-IP self IP holds every A/V Edge address",
         "lync.net-edge-leg: {}",
     ),
@@ -1453,7 +1565,7 @@ PREDICATES: list[Predicate] = [
         "lync.net-two-arm",
         None,
         object,
-        with_roots(fixed(_two_arm)),
+        with_facts(fixed(_two_arm)),
         "the Edge external VLAN is not the upstream VLAN (fails for a one-arm design)",
         "lync.net-two-arm: {}",
     ),
@@ -1461,7 +1573,7 @@ PREDICATES: list[Predicate] = [
         "lync.int-vip-services",
         "address",
         Address,
-        with_roots(_prepare_services),
+        with_facts(_prepare_services),
         "an enabled load-balancing virtual listens on the VIP address for each service "
         "(ip-protocol any serves tcp and udp); witnesses `missing`, `present` (text)",
         "lync.int-vip-services: {address: vip, services: [tcp/5061, tcp/5062]}",
@@ -1476,7 +1588,7 @@ PREDICATES: list[Predicate] = [
         "lync.int-no-direct-service",
         "virtual",
         VirtualServer,
-        with_roots(fixed(_no_direct_service)),
+        with_facts(fixed(_no_direct_service)),
         "the virtual neither listens on the Edge internal VIP nor load balances Edge internal "
         "addresses (for services that must reach each Edge server directly)",
         "lync.int-no-direct-service: {virtual: object}",
@@ -1485,7 +1597,7 @@ PREDICATES: list[Predicate] = [
         "lync.int-return-path",
         "virtual",
         VirtualServer,
-        with_roots(fixed(_return_path)),
+        with_facts(fixed(_return_path)),
         "the Edge internal virtual SNATs, or the declared Edge internal next hops are BIG-IP "
         "self IPs (floating in HA) and no declared client network is the Edge internal subnet",
         "lync.int-return-path: {virtual: object}",
@@ -1494,7 +1606,7 @@ PREDICATES: list[Predicate] = [
         "lync.int-clients-off-link",
         None,
         object,
-        with_roots(fixed(_clients_off_link)),
+        with_facts(fixed(_clients_off_link)),
         "no declared internal or Front End network is the Edge internal subnet",
         "lync.int-clients-off-link: {}",
     ),
@@ -1502,7 +1614,7 @@ PREDICATES: list[Predicate] = [
         "lync.int-vip-vlans",
         "virtual",
         VirtualServer,
-        with_roots(fixed(_vip_vlans)),
+        with_facts(fixed(_vip_vlans)),
         "an external Edge VIP listens on the upstream VLANs only (not all VLANs, not an Edge "
         "VLAN); an internal Edge VIP not on the upstream VLAN",
         "lync.int-vip-vlans: {virtual: object}",
