@@ -17,6 +17,14 @@ The tree types are plain slotted (not frozen) dataclasses: the reader builds hun
 thousands of nodes and frozen ``__init__`` costs would dominate; the normalized model built from
 them is frozen.
 
+``tmsh list ... one-line`` writes a whole object on its header line, where no newline separates
+the statements. When an object's body opens and closes on its header line, the body is split
+again into statements the way tmsh writes them (:func:`_split_one_line`); bodies over several
+lines are read as written. Blocks nested deeper than :data:`MAX_NESTING` or opened after more
+than :data:`MAX_WORDS_BEFORE_BLOCK` words are refused with the line: no real configuration
+comes near either, and ``TmshObject.to_dict`` (``lyncpolicy parse --format json``) nests one
+level per block and per word before a block.
+
 Speed and memory (budgets and figures: ``docs/performance.md``): most lines of a saved config
 are ``key value``, ``key {`` or ``}``. A line-oriented fast path reads those with one
 ``str.split`` each, over one chunk of lines at a time; every other line goes to the general
@@ -72,16 +80,85 @@ _TOKEN = re.compile(
 _TCL = re.compile(r"\\.|[{}]", re.DOTALL)
 _TCL_COMMENT_AWARE = re.compile(r"\\.|[{}]|^[ \t]*\#[^\n]*", re.DOTALL | re.MULTILINE)
 _HEADER_WORD = re.compile(r"[a-z][a-z0-9_.:-]*\Z")
-# Types TMOS itself saves several times under one name (keyed by a property inside).
-_REPEATED_BY_DESIGN = frozenset({"security protocol-inspection compliance-objects"})
+# Types that are not reported as duplicates: TMOS saves some several times under one name
+# (keyed by a property inside), and `cli admin-partitions { update-partition X }` is a
+# directive that switches the partition of the names after it, once per switch in an SCF.
+_REPEATED_BY_DESIGN = frozenset(
+    {"security protocol-inspection compliance-objects", "cli admin-partitions"}
+)
 _SUPPRESS = re.compile(r"lyncpolicy:\s*ignore\[([^\]]*)\]\s*(.*)")
 # The fast path splits the text into lines one chunk of about this many characters at a time.
 _CHUNK = 1 << 16
+# Limits that keep every object convertible to JSON (to_dict nests one level per block and one
+# per word before a block; json.dumps recurses per level). Real configurations nest at most
+# 6 levels and open a block after at most 4 words (`monitor min 1 of {`).
+MAX_NESTING = 32
+MAX_WORDS_BEFORE_BLOCK = 8
+
+# -- one-line objects (`tmsh list ... one-line`) --------------------------------------------
+# Bare keywords tmsh writes alone on a line (flags), each with the values that make the same
+# keyword the key of a `key value` statement instead (`enabled yes` on a virtual address,
+# `mirror disabled` on a virtual).
+_FLAGS: dict[str, frozenset[str]] = {
+    flag: frozenset()
+    for flag in (
+        "disabled",  # virtuals, nodes, SNATs, NATs, GTM objects, interfaces
+        "vlans-enabled",
+        "vlans-disabled",
+        "ip-forward",  # virtual types
+        "l2-forward",
+        "reject",
+        "internal",
+        "stateless",
+        "dhcp-relay",
+        "automap",  # ltm snat
+        "blackhole",  # net route
+        "bfd-enabled",  # net self, net route-domain
+        "bfd-disabled",
+        "tagged",  # net vlan interfaces { 1.1 { tagged } }
+        "untagged",
+        "set-sync-leader",  # cm device-group devices
+        "active",  # asm policy
+    )
+}
+_FLAGS["enabled"] = frozenset({"yes", "no"})
+_FLAGS["mirror"] = frozenset({"enabled", "disabled", "none"})
+# Blocks that list items (names or keywords), one per line or several on one line. A block
+# whose first word is a name (not a lower-case keyword) is read as a list too.
+_LIST_KEYS = frozenset(
+    {
+        # names
+        "vlans", "rules", "profiles", "persist", "policies", "members", "interfaces",
+        "origins", "devices", "monitor", "virtual-servers", "servers", "name-servers",
+        "search", "ca-devices", "aliases", "destinations", "port-lists", "log-settings",
+        "security-log-profiles", "network-access-resources", "values", "column-names", "row",
+        "uri-include", "include-url", "cache-uri-include", "logout-uri-include",
+        # keywords
+        "allow-service", "options", "controls", "requires", "requires-modules",
+        "active-modules", "optional-modules", "accept-languages", "activation-modes",
+        "compression-codecs", "frame-types", "protocol-versions", "request-options",
+        "metrics-collection-protocols", "cert-extension-includes",
+        "c3d-cert-extension-includes", "role-acl", "valid-values", "routing-protocol",
+        "defaults",
+    }
+)  # fmt: skip
+# Keys of ltm policy actions and conditions that take a value that may look like a keyword
+# (`name host`, `facility local0`); names and other values are not keywords and need no entry.
+_POLICY_VALUED = frozenset(
+    {"name", "value", "message", "facility", "priority", "pool", "node", "virtual", "policy",
+     "datagroup", "location", "snatpool", "clone-pool", "internal-virtual", "from-profile"}
+)  # fmt: skip
+# A word that can be a property key; anything else (`/Common/x`, `10.1.1.1:80`, `tcp:22`,
+# `Upper`, `a_b`) is a name or a value.
+_KEY_WORD = re.compile(r"[a-z][a-z0-9-]*\Z")
 
 
 @dataclass(slots=True)
 class Statement:
     """One line of an object body: ``key value...``, optionally followed by a ``{ block }``.
+
+    In an object written on one line, one statement as tmsh writes it on a line of its own
+    (see :func:`_split_one_line`); every statement then has the object's line.
 
     ``block`` holds nested statements; ``raw`` holds the text of a Tcl block instead. A bare
     list item (``/Common/external`` inside ``vlans { }``) is a statement with one word.
@@ -226,6 +303,147 @@ def _unquote(token: str) -> str:
     return inner
 
 
+# How the words of a block group into statements (see _split_one_line).
+_PROPERTIES = 0  # `key value`, `key { }`, flags
+_LIST = 1  # one item per word; `name { properties }`
+_ACTIONS = 2  # ltm policy `actions`/`conditions`: a list whose items hold _KEYWORDS
+_KEYWORDS = 3  # each keyword alone (`forward select pool /Common/p`)
+
+
+def _split_one_line(body: list[Statement], line: int, kind: str) -> list[Statement]:
+    """The statements of an object body written on one line (``tmsh list ... one-line``).
+
+    Read like any line, such a body is one statement per block: ``destination X ip-protocol
+    tcp profiles { ... }`` gives one statement of five words with the block. The tokens are
+    regrouped the way tmsh writes statements, one a line, in its multi-line form:
+
+    * ``key { block }``; ``key value``; a bare flag (``vlans-enabled``, ``disabled``: see
+      ``_FLAGS``);
+    * ``key a and b`` (monitors), ``key min N of { block }`` (monitor quorum) and
+      ``key name { block }`` when ``name`` is not a keyword (``region /Common/r { }``);
+    * a name where a key would be (``last-resort-pool a /Common/p``) goes on with the
+      statement before it;
+    * in a list block (``vlans { a b }``; the keys in ``_LIST_KEYS`` or a block whose first
+      word is a name) every word is an item, and ``name { block }`` an item with properties;
+    * in the actions and conditions of an ``ltm policy`` every keyword stands alone
+      (``forward``, ``select``, ``pool /Common/p``) except the keys in ``_POLICY_VALUED``.
+
+    Nested blocks are regrouped the same way. A keyword tmsh writes alone that is not in
+    ``_FLAGS`` pairs with the word after it: the one-line form does not say where such a
+    statement ends.
+    """
+    return _split_block(body, line, _PROPERTIES, kind == "ltm policy", by_content=False)
+
+
+def _split_block(
+    stmts: list[Statement], line: int, mode: int, policy: bool, by_content: bool = True
+) -> list[Statement]:
+    # The block as written: its words, each block (a statement holding it) after its words.
+    units: list[str | Statement] = []
+    for stmt in stmts:
+        units.extend(stmt.words)
+        if stmt.block is not None or stmt.raw is not None:
+            units.append(stmt)
+    if by_content and mode == _PROPERTIES and units:
+        first = units[0]
+        if isinstance(first, str) and _KEY_WORD.match(first) is None:
+            mode = _LIST  # `origins { 10.0.0.0/8 }`, `allow-service { tcp:22 }`
+    listing = mode in (_LIST, _ACTIONS)
+    item_mode = _KEYWORDS if mode == _ACTIONS else _PROPERTIES
+    out: list[Statement] = []
+    count = len(units)
+    index = 0
+    while index < count:
+        unit = units[index]
+        if not isinstance(unit, str):  # `{ ... }` with no word before it: an unnamed item
+            out.append(_split_nested([], unit, line, item_mode, policy))
+            index += 1
+            continue
+        following = units[index + 1] if index + 1 < count else None
+        if following is not None and not isinstance(following, str):  # `word { ... }`
+            # A list item's block holds its properties; a property's block may be a list.
+            if listing:
+                nested = item_mode
+            elif policy and mode == _PROPERTIES and unit in ("actions", "conditions"):
+                nested = _ACTIONS
+            else:
+                nested = _LIST if unit in _LIST_KEYS else _PROPERTIES
+            out.append(_split_nested([unit], following, line, nested, policy))
+            index += 2
+            continue
+        if listing:
+            out.append(Statement([unit], line))
+            index += 1
+            continue
+        if _KEY_WORD.match(unit) is None:
+            # A name where a key would be: more words of the statement before it.
+            previous = out[-1] if out else None
+            if previous is not None and previous.block is None and previous.raw is None:
+                previous.words.append(unit)
+            else:
+                out.append(Statement([unit], line))
+            index += 1
+            continue
+        if mode == _KEYWORDS:
+            if following is not None and unit in _POLICY_VALUED:
+                out.append(Statement([unit, following], line))
+                index += 2
+            else:
+                out.append(Statement([unit], line))
+                index += 1
+            continue
+        values = _FLAGS.get(unit)
+        if following is None or (values is not None and following not in values):
+            out.append(Statement([unit], line))  # a bare flag (or a key at the very end)
+            index += 1
+            continue
+        words = [unit, following]
+        after = index + 2
+        block = units[after] if after < count else None
+        if block is not None and not isinstance(block, str):
+            if _KEY_WORD.match(following) is not None:
+                # `flag key { ... }`: `unit` stands alone, `following` opens the block.
+                out.append(Statement([unit], line))
+                index += 1
+                continue
+            out.append(_split_nested(words, block, line, _PROPERTIES, policy))  # `key name {`
+            index = after + 1
+            continue
+        # `monitor a and b and c`
+        while after + 1 < count and units[after] == "and":
+            more = units[after + 1]
+            if not isinstance(more, str):
+                break
+            words += ("and", more)
+            after += 2
+        # `monitor min 1 of { a b }`
+        if (
+            following == "min"
+            and after + 2 < count
+            and isinstance(quorum := units[after], str)
+            and quorum.isdigit()
+            and units[after + 1] == "of"
+            and not isinstance(names := units[after + 2], str)
+        ):
+            words += (quorum, "of")
+            out.append(_split_nested(words, names, line, _LIST, policy))
+            index = after + 3
+            continue
+        out.append(Statement(words, line))
+        index = after
+    return out
+
+
+def _split_nested(
+    words: list[str], holder: Statement, line: int, mode: int, policy: bool
+) -> Statement:
+    """A statement of ``words`` with the block (or Tcl body) of ``holder``, regrouped."""
+    if holder.raw is not None:
+        return Statement(words, line, None, holder.raw)
+    assert holder.block is not None
+    return Statement(words, line, _split_block(holder.block, line, mode, policy))
+
+
 def _tcl_close(text: str, start: int, comment_aware: bool) -> int | None:
     """Offset of the brace closing a Tcl body that starts at ``start``, or None at EOF."""
     depth = 1
@@ -300,7 +518,9 @@ class _Reader:
       whole object on one line, a ``!`` or ``}`` at the top level) is handed to :meth:`_scan`,
       which reads it, and whatever a Tcl body or a string carries over, and returns at the
       start of the next line; the fast path resumes there. ``tests/test_tmsh_perf_paths.py``
-      checks that both give identical results.
+      checks that both give identical results. An object that opens and closes on its
+      header line is therefore always closed by :meth:`_scan`, which regroups its body
+      (:func:`_split_one_line`) for both paths.
     """
 
     def __init__(self, text: str, path: str, fast: bool = True) -> None:
@@ -331,10 +551,12 @@ class _Reader:
         self.diagnostics.append(Diagnostic("warning", code, message, self.path, line))
 
     def read(self) -> ParseResult:
-        if "\x00" in self.text[:8192]:
+        nul = self.text.find("\x00", 0, 8192)
+        if nul >= 0:
             raise TmshSyntaxError(
                 "binary data, not tmsh configuration text",
                 path=self.path,
+                line=self.text.count("\n", 0, nul) + 1,
                 hint="pass a bigip.conf, an SCF file or a UCS archive",
             )
         if self.fast:
@@ -423,6 +645,8 @@ class _Reader:
                                     tcl_keys = tcl_keys_by_type.get(obj.type)
                                     continue
                             elif tcl_keys is None or not words or words[0] not in tcl_keys:
+                                if len(stack) > MAX_NESTING or len(words) > MAX_WORDS_BEFORE_BLOCK:
+                                    self._check_block(len(stack), len(words), lineno)
                                 block: list[Statement] = []
                                 current.append(statement(words, lineno, block))
                                 stack.append(block)
@@ -438,6 +662,8 @@ class _Reader:
                         ):
                             # `words... { items... }`: a block opened and closed on the line.
                             brace = parts.index("{")
+                            if len(stack) > MAX_NESTING or brace > MAX_WORDS_BEFORE_BLOCK:
+                                self._check_block(len(stack), brace, lineno)
                             items = parts[brace + 1 : -1]
                             if brace:
                                 parts[0] = intern(parts[0])
@@ -513,6 +739,9 @@ class _Reader:
         obj = self.obj
         stack = self.stack
         current = stack[-1] if stack else None
+        # Line of a block opened after too many words on the header line of the open object:
+        # an error unless the object turns out to be a one-line object (its body is regrouped).
+        wide = 0
         while True:
             for match in _TOKEN.finditer(text, pos):
                 tok = match.group()
@@ -528,6 +757,9 @@ class _Reader:
                         else:
                             self.stray_lines.append(word_line)
                         words = []
+                    if wide:  # the object goes on after its header line
+                        self._check_block(0, MAX_WORDS_BEFORE_BLOCK + 1, wide)
+                        wide = 0
                     line += 1
                     if line_mode:
                         self.line, self.words, self.word_line = line, words, word_line
@@ -553,6 +785,13 @@ class _Reader:
                     words = []
                     current.append(stmt)
                     assert obj is not None
+                    if len(stack) > MAX_NESTING:
+                        self._check_block(len(stack), 0, stmt.line)
+                    if len(stmt.words) > MAX_WORDS_BEFORE_BLOCK:
+                        if obj.line == line:
+                            wide = wide or stmt.line
+                        else:
+                            self._check_block(0, len(stmt.words), stmt.line)
                     tcl_keys = TCL_KEYS_BY_TYPE.get(obj.type)
                     if tcl_keys is not None and stmt.words and stmt.words[0] in tcl_keys:
                         close = self._find_tcl_close(stmt.line, match.end())
@@ -581,6 +820,12 @@ class _Reader:
                     else:
                         assert obj is not None
                         obj.end_line = line
+                        if obj.line == line and obj.body and not self.discard:
+                            # The whole body is on the header line (`tmsh list ... one-line`).
+                            obj.body = _split_one_line(obj.body, line, obj.type)
+                        elif wide:
+                            self._check_block(0, MAX_WORDS_BEFORE_BLOCK + 1, wide)
+                        wide = 0
                         self._finish_object(obj)
                         obj = self.obj = None
                         current = None
@@ -616,6 +861,30 @@ class _Reader:
             self.stray_lines.append(word_line)
             self.words = []
         return None
+
+    def _check_block(self, depth: int, width: int, line: int) -> None:
+        """Refuse a block ``depth`` levels into an object or opened after ``width`` words.
+
+        Called only when a limit is passed; blocks of a dropped non-object (prose in braces)
+        are not converted, so no limit applies to them.
+        """
+        if self.discard:
+            return
+        if depth > MAX_NESTING:
+            raise TmshSyntaxError(
+                f"blocks nested more than {MAX_NESTING} levels deep",
+                path=self.path,
+                line=line,
+                hint="tmsh configurations nest a few levels; check for '{' without '}'",
+            )
+        if width > MAX_WORDS_BEFORE_BLOCK:
+            raise TmshSyntaxError(
+                f"a block opened after more than {MAX_WORDS_BEFORE_BLOCK} words",
+                path=self.path,
+                line=line,
+                hint="a block follows a key and at most a few words, as in "
+                "'monitor min 1 of { ... }'; check for a missing line break or '}'",
+            )
 
     def _skip_non_tmsh(self, line: int) -> None:
         self.warn(

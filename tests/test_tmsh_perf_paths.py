@@ -136,6 +136,25 @@ TRICKY = {
     "empty": "",
     "only newlines": "\n\n\n",
     "deep nesting": "ltm x y {\n" + "a {\n" * 30 + "k v\n" + "}\n" * 30 + "}\n",
+    "nesting at the limit": "ltm x y {\n" + "a {\n" * 32 + "k v\n" + "}\n" * 33,
+    "nesting too deep": "ltm x y {\n" + "a {\n" * 33 + "k v\n" + "}\n" * 34,
+    "nesting too deep inline": "ltm x y {\n" + "a {\n" * 32 + "b { c }\n" + "}\n" * 33,
+    "nesting too deep on one line": "ltm x y { " + "a { " * 33 + "}" * 34 + "\n",
+    "words before a block": "ltm x y {\n    a b c d e f g h {\n    }\n    a b c d e f g h { }\n}\n",
+    "too many words before a block": "ltm x y {\n    k v\n    a b c d e f g h i {\n    }\n}\n",
+    "too many words before an inline block": "ltm x y {\n    a b c d e f g h i { j }\n}\n",
+    "too many words before a block in prose": "Prose {\n a b c d e f g h i { j }\n}\n",
+    "one-line objects": "ltm virtual /Common/vs { destination /Common/203.0.113.5:443 "
+    "ip-protocol tcp pool /Common/p profiles { /Common/fastL4 { } } vlans { /Common/external } "
+    "vlans-enabled }\nltm pool /Common/p { members { /Common/a:80 { address 10.0.0.1 } } "
+    "monitor min 1 of { /Common/http } } ltm node n { address 10.0.0.1 disabled }\n"
+    'ltm pool /Common/q { monitor /Common/a and /Common/b description "x y" }\n',
+    "one-line object after a close": "ltm pool a {\n    x 1\n} ltm pool b { y 2 z 3 }\n",
+    "one-line policy": "ltm policy p { rules { r { actions { 0 { forward select pool /C/p } } "
+    "conditions { 0 { http-uri path values { /a } } } } } strategy first-match }\n",
+    "one-line header going on": "ltm x y { a b c d e f g h i { j } k l\n    m n\n}\n",
+    "one-line header with a string going on": 'ltm x y { a b c d e f g h i { } k "l\nm" }\n',
+    "one-line long body": "ltm x y { " + "k v " * 40 + "p { q } r s }\n",
     "brace-only lines": "ltm pool a\n{\n    {\n    }\n}\n",
     "header split over lines": "ltm pool\na {\n}\n",
 }

@@ -529,7 +529,10 @@ def test_extra_closing_brace_is_a_syntax_error() -> None:
 def test_binary_input_is_a_syntax_error(corpus: Path) -> None:
     with pytest.raises(TmshSyntaxError) as info:
         parse_text("ltm pool /Common/p { }\n\x00\x01\x02", "blob.bin")
-    assert info.value.path == "blob.bin"
+    assert (info.value.path, info.value.line) == ("blob.bin", 2)  # the line of the first NUL
+    with pytest.raises(TmshSyntaxError) as info:
+        parse_text("\x00" + "x" * 100, "blob.bin")
+    assert info.value.line == 1
     ucs = str(corpus / ACC / "basic_install.ucs")  # a real gzip tar
     with pytest.raises(TmshSyntaxError) as info:
         parse_file(ucs)
@@ -540,6 +543,76 @@ def test_binary_input_is_a_syntax_error(corpus: Path) -> None:
     with pytest.raises(TmshSyntaxError) as info:
         parse_file(pgp)
     assert (info.value.path, info.value.line) == (pgp, 1)
+
+
+def test_blocks_nested_too_deep_are_a_syntax_error() -> None:
+    """to_dict (``parse --format json``) nests a level per block: it must never recurse
+    without end. 32 levels are read; the 33rd is refused where it opens, in both paths."""
+    ok = "ltm pool /Common/p {\n" + "    a {\n" * 32 + "    k v\n" + "    }\n" * 32 + "}\n"
+    [obj] = parse_text(ok, "deep.conf").objects
+    json.dumps(obj.to_dict())
+    deep = "ltm pool /Common/p {\n" + "    a {\n" * 1000 + "    }\n" * 1000 + "}\n"
+    for text in (deep, deep.replace("a {", "a {}").replace("a {}", "a {", 40)):
+        with pytest.raises(TmshSyntaxError) as info:
+            parse_text(text, "deep.conf")
+        assert (info.value.path, info.value.line) == ("deep.conf", 34)
+        assert "nested more than 32 levels" in info.value.message
+    inline = "ltm pool /Common/p {\n" + "    a {\n" * 32 + "    b { c }\n" + "}\n" * 33
+    with pytest.raises(TmshSyntaxError) as info:
+        parse_text(inline, "deep.conf")
+    assert info.value.line == 34
+    one_line = "ltm pool /Common/p { " + "a { " * 40 + "}" * 40 + " }\n"
+    with pytest.raises(TmshSyntaxError) as info:
+        parse_text(one_line, "deep.conf")
+    assert info.value.line == 1
+
+
+def test_many_words_before_a_block_are_a_syntax_error() -> None:
+    """to_dict nests the block under each word before it (``key a b { }`` ->
+    ``{key: {a: {b: {}}}}``): a block after more than 8 words is refused at its line."""
+    ok = "ltm pool /Common/p {\n    monitor min 1 of { /Common/a /Common/b }\n}\n"
+    assert parse_text(ok, "w.conf").objects[0].body[0].words == ["monitor", "min", "1", "of"]
+    for body in ("    " + "w " * 9 + "{\n    }\n", "    " + "w " * 1000 + "{ }\n"):
+        with pytest.raises(TmshSyntaxError) as info:
+            parse_text("ltm pool /Common/p {\n    k v\n" + body + "}\n", "w.conf")
+        assert (info.value.line, info.value.message) == (
+            3,
+            "a block opened after more than 8 words",
+        )
+    # A one-line object has every word of its body before its first block until it is split
+    # into statements (`tmsh list ... one-line`): only the split statements count.
+    settings = " ".join(f"key{n} value{n}" for n in range(50))
+    header = f"ltm profile client-ssl /Common/c {{ {settings} options {{ no-tlsv1 }}"
+    [profile] = parse_text(header + " }\n", "w.conf").objects
+    assert len(profile.body) == 51 and profile.body[-1].words == ["options"]
+    # The same header line going on over more lines is not a one-line object.
+    for rest in ("\n}\n", '\n    description "x"\n}\n', ' description "a\nb" }\n'):
+        with pytest.raises(TmshSyntaxError) as info:
+            parse_text(header + rest, "w.conf")
+        assert (info.value.line, info.value.message) == (
+            1,
+            "a block opened after more than 8 words",
+        ), rest
+    # Prose in braces is dropped with a warning, whatever its shape.
+    prose = "Note {\n    " + "w " * 20 + "{ x }\n}\nltm pool /Common/p { }\n"
+    assert [d.code for d in parse_text(prose, "w.conf").diagnostics] == ["TMSH-STRAY-TEXT"]
+
+
+def test_partition_switches_are_not_reported_as_duplicates() -> None:
+    text = (
+        "cli admin-partitions {\n    update-partition Edge\n}\nltm pool p { }\n"
+        "cli admin-partitions { update-partition Common }\nltm pool p { }\n"
+        "cli admin-partitions {\n    update-partition Edge\n}\nltm pool p { }\n"
+    )
+    result = parse_text(text, "x.scf")
+    assert [o.full_path for o in result.objects if o.type == "ltm pool"] == [
+        "/Edge/p",
+        "/Common/p",
+        "/Edge/p",
+    ]
+    # The objects are still duplicates; the switches are not.
+    assert codes(result) == [("TMSH-DUPLICATE", 10)]
+    assert "'ltm pool /Edge/p' (first defined at line 4)" in result.diagnostics[0].message
 
 
 def test_unreadable_path_is_an_input_error(tmp_path: Path) -> None:
