@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from lyncpolicy.adapters.archive import Archive, is_config_member, read_archive
-from lyncpolicy.adapters.tmsh import ParseResult, Statement, TmshObject, parse_text
+from lyncpolicy.adapters.tmsh import ParseResult, parse_text
 from lyncpolicy.adapters.tmsh_model import TmshInput, build_device
 
 from lyncpolicy.errors import InputError, TmshSyntaxError
