@@ -194,3 +194,19 @@ def test_no_edge_deployment_is_said_and_exits_0(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "no Lync / Skype for Business Edge deployment recognized" in result.stderr
     assert "0 failed" in result.stdout
+
+
+def test_readme_shows_what_the_scan_of_the_broken_example_prints(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """README.md quotes `lyncpolicy scan examples/broken/` verbatim (but the elapsed time)."""
+    import re
+
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(cli, ["scan", "examples/broken/", "--color", "never"])
+    assert result.exit_code == 1
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quoted = readme.split("`lyncpolicy scan examples/broken/` prints:\n\n```\n", 1)[1]
+    quoted = quoted.split("\n```", 1)[0]
+    timeless = re.compile(r" in [0-9.]+s$", re.MULTILINE)
+    assert timeless.sub("", result.stdout.rstrip("\n")) == timeless.sub("", quoted)
