@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 from lyncpolicy.adapters.declarative import FORWARDING_VIRTUALS
@@ -215,7 +216,9 @@ def _source_translators(
             _Translator(
                 snat.name,
                 f"ltm snat {snat.name} (origins {listing(snat.origins)}, {snat_translation(snat)})",
-                _snat_fix(snat, topology),
+                # One fix per SNAT (it does not depend on the address): a SNAT with wide
+                # origins covers every A/V address, and this was their product.
+                facts.cached(("av_nat.snat_fix", snat.name), partial(_snat_fix, snat, topology)),
                 snat.name,
             )
         )
