@@ -434,16 +434,7 @@ def _from_intent(groups: Mapping[Address, _VipGroup], intent: Mapping[str, Any])
                     _Candidate(role, 1.0, [f"intent: deployment.edge_pools[{i}].vips.{key}"])
                 )
         declared: dict[EdgeRole, set[Address]] = defaultdict(set)
-        for server in _list(_mapping(pool).get("servers")):
-            server = _mapping(server)
-            external = _mapping(server.get("external"))
-            for key in ("access", "webconf", "av"):
-                address = _address(external.get(key))
-                if address is not None:
-                    declared[_INTENT_VIPS[key]].add(address)
-            address = _address(server.get("internal"))
-            if address is not None:
-                declared["edge_internal"].add(address)
+        _declared_servers(pool, declared)
         for role, addresses in declared.items():
             for group in groups.values():
                 if group.members and group.members <= addresses:
@@ -600,16 +591,21 @@ def _from_names(groups: Mapping[Address, _VipGroup], hints: list[str]) -> None:
 
 def _intent_members(intent: Mapping[str, Any], members: dict[EdgeRole, set[Address]]) -> None:
     for pool in _list(intent.get("edge_pools")):
-        for server in _list(_mapping(pool).get("servers")):
-            server = _mapping(server)
-            external = _mapping(server.get("external"))
-            for key in ("access", "webconf", "av"):
-                address = _address(external.get(key))
-                if address is not None:
-                    members[_INTENT_VIPS[key]].add(address)
-            address = _address(server.get("internal"))
+        _declared_servers(pool, members)
+
+
+def _declared_servers(pool: object, into: dict[EdgeRole, set[Address]]) -> None:
+    """The addresses an intent pool's servers declare, by role."""
+    for server in _list(_mapping(pool).get("servers")):
+        server = _mapping(server)
+        external = _mapping(server.get("external"))
+        for key in ("access", "webconf", "av"):
+            address = _address(external.get(key))
             if address is not None:
-                members["edge_internal"].add(address)
+                into[_INTENT_VIPS[key]].add(address)
+        address = _address(server.get("internal"))
+        if address is not None:
+            into["edge_internal"].add(address)
 
 
 def _servers(
