@@ -903,6 +903,10 @@ class _Mapper:
                 body = {}
         body = body if isinstance(body, Mapping) else {}
         template = body.get("template") or _text(values, "template")
+        # The template builds virtuals, pools, profiles and monitors on the device; the plan
+        # holds only the answers. Rules about those kinds are undetermined, not silently
+        # passed (an iApp told "routes via the BIG-IP" can still break the Edge).
+        self.parts.unreadable_kinds |= _IAPP_BUILDS
         self.parts.add(
             "application_services",
             ApplicationService(
@@ -1543,6 +1547,10 @@ _LATE: Final = frozenset({
     "bigip_do", "bigip_command",
 })
 _STRINGS: Final = ListOf("string")
+# What an iApp template creates on the device, which no resource of the plan shows.
+_IAPP_BUILDS: Final = frozenset(
+    {"virtual_servers", "pools", "profiles", "persistence", "monitors", "virtual_addresses"}
+)
 # The iApp service a `bigip_sys_iapp` jsonfile describes (the parts read).
 _IAPP_BODY: Final = ObjectOf({
     "template": "string",

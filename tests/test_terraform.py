@@ -655,8 +655,8 @@ def test_loader_walks_the_folder_of_reference_files() -> None:
     kinds = sorted((u.unit.kind, u.unit.label) for u in loaded.units)
     assert ("terraform", "bigip-plan.json") in kinds
     assert all(kind == "terraform" for kind, _ in kinds)  # the HCL folders are not inputs
-    # 10 reference files, and the 3 seed scenarios as plans (scenarios/, with make_plans.py)
-    assert len(kinds) == 13
+    # 10 reference files, and the 6 seed scenarios as plans (scenarios/, with make_plans.py)
+    assert len(kinds) == 16
 
 
 def test_model_json_has_sources_and_no_secrets(capsys: pytest.CaptureFixture[str]) -> None:

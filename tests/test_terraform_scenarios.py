@@ -24,7 +24,8 @@ from lyncpolicy.cli import cli
 TESTS = Path(__file__).resolve().parent
 SCENARIOS = TESTS / "data" / "scenarios"
 PLANS = TESTS / "data" / "terraform" / "scenarios"
-NAMES = ("a_supported", "b_av_snat", "c_fwd_primary_only")
+NAMES = ("a_supported", "b_av_snat", "c_fwd_primary_only", "e_nat_design",
+         "e_nat_design_missing")
 DEVICE = "<device>"
 # AS3 puts the forwarding virtuals of tenant Common in its application Shared.
 AS3_NAMES = {
@@ -57,11 +58,24 @@ DIFFERENCES: dict[str, dict[Key, tuple[Outcome | None, str]]] = {
         },
         ("LYNC-EDGE-NET-006", DEVICE, ""): (("pass", "error"), NO_ROUTE_DOMAIN_RESOURCE),
     },
+    # The `ltm nat`s are `create ltm nat ...` commands of a bigip_command, which the adapter
+    # reads with the tmsh reader: NATs are stated, so every NAT rule is decided as in tmsh
+    # (including NAT-002, NET-002 and AV-006 for the missing NAT of 10.45.16.31).
+    "e_nat_design": {},
+    "e_nat_design_missing": {},
 }
 
 
+def _intent(name: str) -> list[str]:
+    """The scenario's lyncpolicy.yaml (its intent applies to the plan scan too)."""
+    intent = SCENARIOS / name / "lyncpolicy.yaml"
+    return ["--config", str(intent)] if intent.is_file() else ["--isolated"]
+
+
 def _scan(paths: list[str], *extra: str) -> tuple[int, dict[str, object]]:
-    result = CliRunner().invoke(cli, ["scan", "--format", "json", "--isolated", *paths, *extra])
+    if "--config" not in extra:
+        extra = ("--isolated", *extra)
+    result = CliRunner().invoke(cli, ["scan", "--format", "json", *paths, *extra])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, json.loads(result.stdout)
 
@@ -81,7 +95,8 @@ def _outcomes(report: dict[str, object]) -> dict[Key, tuple[str, str, str]]:
 
 def _tmsh(name: str) -> tuple[int, dict[Key, tuple[str, str, str]]]:
     folder = SCENARIOS / name
-    code, report = _scan([str(folder / "bigip_base.conf"), str(folder / "bigip.conf")])
+    code, report = _scan([str(folder / "bigip_base.conf"), str(folder / "bigip.conf")],
+                         *_intent(name))
     return code, _outcomes(report)
 
 
@@ -95,7 +110,7 @@ def test_plans_are_up_to_date() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_plan_gives_the_tmsh_findings_except_where_terraform_cannot_say(name: str) -> None:
     tmsh_code, tmsh = _tmsh(name)
-    plan_code, report = _scan([str(PLANS / f"{name}.plan.json")])
+    plan_code, report = _scan([str(PLANS / f"{name}.plan.json")], *_intent(name))
     plan = _outcomes(report)
     differences = {
         key: (tmsh.get(key, (None,))[:2] if key in tmsh else None, plan.get(key, ("-",))[:2])
@@ -119,6 +134,52 @@ def test_plan_gives_the_tmsh_findings_except_where_terraform_cannot_say(name: st
     assert plan_code == (1 if "error" in failing.values() else 0)
     if name != "c_fwd_primary_only":
         assert plan_code == tmsh_code
+
+
+def test_nat_commands_are_read_so_the_missing_nat_is_found() -> None:
+    """e_nat_design_missing: the NATs come from `bigip_command.edge_nat`; the one missing for
+    edge02's A/V address fails NAT-002 on the plan, located on the command resource."""
+    _, report = _scan([str(PLANS / "e_nat_design_missing.plan.json")],
+                      *_intent("e_nat_design_missing"))
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    nat = next(f for f in findings if f["rule_id"] == "LYNC-EDGE-NAT-001"
+               and f["object"] == "/Common/edge01_av_nat")
+    assert nat["source"]["resource"] == "bigip_command.edge_nat"
+    assert {(f["rule_id"], f["detail"]) for f in findings if f["status"] == "fail"
+            and f["severity"] == "error"} >= {("LYNC-EDGE-NAT-002", "address=10.45.16.31")}
+
+
+def test_iapp_plan_does_not_silently_pass_the_gate() -> None:
+    """bigip_sys_iapp holds the iApp's answers only: the virtuals, pools and profiles its
+    template builds are in no resource, so the rules about them are undetermined (the four
+    INT-003 errors of the tmsh form must not silently pass)."""
+    name = "d_iapp_internal_route"
+    tmsh_code, _ = _tmsh(name)
+    assert tmsh_code == 1  # 4 x INT-003 (SNAT none, Edge routes via 172.25.33.254)
+    plan_code, report = _scan([str(PLANS / f"{name}.plan.json")], *_intent(name))
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    int003 = {f["status"] for f in findings if f["rule_id"] == "LYNC-EDGE-INT-003"}
+    assert int003 == {"undetermined"}
+    assert plan_code == 0  # undetermined is not a failure: the gate says what it cannot see
+
+
+def test_iapp_plan_carries_the_service_answers() -> None:
+    """d_iapp_internal_route: the iApp is one bigip_sys_iapp whose jsonfile is the REST body
+    of the tmsh `sys application service` (template, variables, lists, tables)."""
+    plan = json.loads((PLANS / "d_iapp_internal_route.plan.json").read_text("utf-8"))
+    iapp = next(r for r in plan["resource_changes"] if r["type"] == "bigip_sys_iapp")
+    body = json.loads(iapp["change"]["after"]["jsonfile"])
+    assert body["template"] == "/Common/f5.microsoft_lync_server_2010_2013.v1.3.0"
+    assert {"name": "edge_internal_ip__snat", "encrypted": "no", "value": "Yes"} in body[
+        "variables"]
+    assert {"name": "edge_internal_ip__client_vlans", "encrypted": "no",
+            "value": ["/Common/edge_int"]} in body["lists"]
+    assert [t["name"] for t in body["tables"]][-1] == "edge_internal_ip_server_pools__servers"
+    # No bigip_* resource for what the template builds (it would collide with the iApp's).
+    assert not any(r["type"] in ("bigip_ltm_virtual_server", "bigip_ltm_pool")
+                   for r in plan["resource_changes"])
 
 
 def test_plan_objects_carry_resource_and_change() -> None:

@@ -1,4 +1,4 @@
-"""Write the seed scenarios a, b and c as Terraform plans of the F5 ``bigip`` provider.
+"""Write the seed scenarios as Terraform plans of the F5 ``bigip`` provider.
 
 Each tmsh scenario (``tests/data/scenarios/<name>/bigip_base.conf`` + ``bigip.conf``) is read
 with lyncpolicy's own tmsh reader and written out as
@@ -16,9 +16,18 @@ What the provider has no resource for is written the way a Terraform user would:
   resource (tenant ``Common``, application ``Shared``: ``/Common/Shared/<name>``);
 * the reject virtuals as a ``bigip_command`` (AS3 3.56 has no reject virtual: the
   ``forwardingType`` of Service_Forwarding is ``ip`` or ``l2`` only);
-* ``net route-domain``, ``cm traffic-group`` and ``ltm nat`` are not written at all (no
-  resource); route domains survive as ``%N`` in addresses. A node name cannot carry ``%``
-  (``validateF5Name``), so route-domain members use the direct ``ADDR%N:PORT`` form.
+* ``ltm nat`` (no resource in the provider nor in AS3) as ``create ltm nat ...`` commands of a
+  ``bigip_command`` (``edge_nat``), which the adapter reads with the tmsh reader;
+* an iApp application service (``sys application service``) as a ``bigip_sys_iapp`` whose
+  ``jsonfile`` holds the iControl REST body (template, variables, lists, tables): the provider
+  sends only ``jsonfile`` (``dataToIapp``); the device's template then builds the virtuals,
+  pools, monitors, profiles, persistence and virtual addresses. Those objects are not
+  Terraform resources (a ``bigip_*`` resource of the same name would collide with the iApp's
+  own object, and ``strict-updates`` forbids changing it): they are left out of the plan.
+  The nodes the iApp's members use are written as ``bigip_ltm_node`` (they carry descriptions);
+* ``net route-domain`` and ``cm traffic-group`` are not written at all (no resource); route
+  domains survive as ``%N`` in addresses. A node name cannot carry ``%`` (``validateF5Name``),
+  so route-domain members use the direct ``ADDR%N:PORT`` form.
 
 The output is deterministic (sorted, no timestamps that change): run
 ``python tests/data/terraform/scenarios/make_plans.py`` after changing a scenario, and
@@ -36,17 +45,24 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[3]
 SCENARIOS_DIR = ROOT / "tests" / "data" / "scenarios"
-SCENARIOS = ("a_supported", "b_av_snat", "c_fwd_primary_only")
+SCENARIOS = ("a_supported", "b_av_snat", "c_fwd_primary_only", "d_iapp_internal_route",
+             "e_nat_design", "e_nat_design_missing")
 SOURCE_SCENARIO = "b_av_snat"  # the one whose .tf files are written (for --tf-source)
 PROVIDER = "registry.terraform.io/f5networks/bigip"
 TIMESTAMP = "2026-11-26T06:00:00Z"
 
 sys.path.insert(0, str(ROOT))
 
-from lyncpolicy.adapters.tmsh import parse_file  # noqa: E402
+from lyncpolicy.adapters.tmsh import ParseResult, parse_file  # noqa: E402
 from lyncpolicy.adapters.tmsh_model import TmshInput, build_device  # noqa: E402
 
-from lyncpolicy.model import Device, Pool, VirtualServer  # noqa: E402
+from lyncpolicy.model import (  # noqa: E402
+    ApplicationService,
+    Device,
+    Nat,
+    Pool,
+    VirtualServer,
+)
 
 Values = dict[str, Any]
 
@@ -84,6 +100,13 @@ DEFAULTS: dict[str, Values] = {
         "vlans_enabled": False,
     },
     "bigip_as3": {"controls": None, "delete_apps": [], "ignore_metadata": False},
+    "bigip_sys_iapp": {
+        "description": None, "inherited_devicegroup": "true", "inherited_traffic_group": "true",
+        "lists": [], "metadata": [], "partition": "Common", "strict_updates": "enabled",
+        "tables": [], "template": None, "template_modified": "no",
+        "template_prerequisite_errors": None, "traffic_group": "/Common/traffic-group-1",
+        "variables": [],
+    },
     "bigip_command": {"when": "apply"},
 }
 COMPUTED: dict[str, tuple[str, ...]] = {
@@ -119,11 +142,13 @@ COMPUTED: dict[str, tuple[str, ...]] = {
     "bigip_as3": ("application_list", "id", "per_app_mode", "task_id", "tenant_filter",
                   "tenant_list", "tenant_name"),
     "bigip_command": ("command_result", "id"),
+    "bigip_sys_iapp": ("devicegroup", "execute_action", "id"),
 }
 FILES: dict[str, str] = {
     "bigip_net_vlan": "network.tf", "bigip_net_selfip": "network.tf",
     "bigip_net_route": "network.tf", "bigip_cm_devicegroup": "network.tf",
     "bigip_as3": "forwarding.tf", "bigip_command": "forwarding.tf",
+    "bigip_sys_iapp": "iapp.tf",
 }
 
 
@@ -190,7 +215,7 @@ class Plan:
                 "address": address, "mode": "managed", "type": kind, "name": name,
                 "provider_config_key": "bigip",
                 "expressions": {
-                    attr: ({} if attr in ("as3_json", "commands")
+                    attr: ({} if attr in ("as3_json", "commands", "jsonfile")
                            else _expression(value))
                     for attr, value in sorted(values.items())
                 },
@@ -236,7 +261,7 @@ def _expression(value: object) -> Values:
 
 
 def _hcl_attribute(attr: str, value: object, indent: str) -> list[str]:
-    if attr == "as3_json" and isinstance(value, str):
+    if attr in ("as3_json", "jsonfile") and isinstance(value, str):
         return [f"{indent}as3_json = jsonencode({json.dumps(json.loads(value), indent=2)})"
                 .replace("\n", f"\n{indent}")]
     if isinstance(value, list) and value and isinstance(value[0], dict):
@@ -253,7 +278,52 @@ def _vlan_refs(virtual: VirtualServer) -> Values:
     return {"vlans": list(virtual.vlans), "vlans_enabled": virtual.vlans_mode == "enabled"}
 
 
-def build(device: Device) -> Plan:
+def _iapp_lists(parsed: list[ParseResult]) -> dict[str, dict[str, list[str]]]:
+    """The ``lists`` of each ``sys application service`` (not in the model), by full name."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for result in parsed:
+        for obj in result.objects:
+            if obj.type != "sys application service" or obj.full_path is None:
+                continue
+            lists: dict[str, list[str]] = {}
+            stmt = obj.properties().get("lists")
+            for item in (stmt.block or []) if stmt is not None else []:
+                value = next((s for s in item.block or [] if s.key == "value"), None)
+                if item.words and value is not None:
+                    lists[item.words[0]] = [w for s in value.block or [] for w in s.words] \
+                        if value.block is not None else [
+                            w for w in value.values if w not in ("{", "}")]
+            found[obj.full_path] = lists
+    return found
+
+
+def _iapp(plan: Plan, service: ApplicationService, lists: dict[str, list[str]]) -> None:
+    """``bigip_sys_iapp`` with the iControl REST body of the service in ``jsonfile``."""
+    name = short(service.name)
+    body: Values = {
+        "name": name, "partition": service.partition, "template": service.template,
+        "variables": [{"name": k, "encrypted": "no", "value": v}
+                      for k, v in sorted(service.variables.items())],
+        "lists": [{"name": k, "encrypted": "no", "value": v} for k, v in sorted(lists.items())],
+        "tables": [
+            {"name": table, "columnNames": list(rows[0]) if rows else [],
+             "rows": [{"row": list(row.values())} for row in rows]}
+            for table, rows in sorted(service.tables.items())
+        ],
+    }
+    plan.add("bigip_sys_iapp", tf_name(name), {
+        "name": name, "partition": service.partition,
+        "jsonfile": json.dumps(body, sort_keys=True, separators=(",", ":"))})
+
+
+def _nat_command(nat: Nat) -> str:
+    vlans = f" vlans add {{ {' '.join(nat.vlans)} }} vlans-{nat.vlans_mode}" if nat.vlans else ""
+    return (f"create ltm nat {nat.name} originating-address {nat.originating_address} "
+            f"translation-address {nat.translation_address} "
+            f"traffic-group {nat.traffic_group}{vlans}")
+
+
+def build(device: Device, lists: dict[str, dict[str, list[str]]] | None = None) -> Plan:
     plan = Plan()
     for vlan in sorted(device.vlans.values(), key=lambda v: v.name):
         plan.add("bigip_net_vlan", tf_name(vlan.name), {
@@ -280,7 +350,7 @@ def build(device: Device) -> Plan:
             "name": group.name, "type": group.type, "auto_sync": "enabled",
             "device": [{"name": d} for d in group.devices]})
     for monitor in sorted(device.monitors.values(), key=lambda m: m.name):
-        if monitor.source.file == "":
+        if monitor.source.file == "" or monitor.app_service:
             continue
         s = monitor.settings
         plan.add("bigip_ltm_monitor", tf_name(monitor.name), {
@@ -289,7 +359,7 @@ def build(device: Device) -> Plan:
             "timeout": int(s["timeout"]), "adaptive": s["adaptive"],
             "ip_dscp": int(s["ip-dscp"]), "time_until_up": int(s["time-until-up"])})
     for profile in sorted(device.profiles.values(), key=lambda p: p.name):
-        if profile.builtin or profile.kind != "fastl4":
+        if profile.builtin or profile.kind != "fastl4" or profile.app_service:
             continue
         s = profile.settings
         values = {"name": profile.name, "defaults_from": profile.defaults_from,
@@ -301,7 +371,7 @@ def build(device: Device) -> Plan:
         # reset-on-timeout: the provider has no attribute for it (left to the parent).
         plan.add("bigip_ltm_profile_fastl4", tf_name(profile.name), values)
     for persistence in sorted(device.persistence.values(), key=lambda p: p.name):
-        if persistence.builtin:
+        if persistence.builtin or persistence.app_service:
             continue
         s = persistence.settings
         plan.add("bigip_ltm_persistence_profile_srcaddr", tf_name(persistence.name), {
@@ -320,10 +390,13 @@ def build(device: Device) -> Plan:
         plan.add("bigip_ltm_node", tf_name(node.name), {
             "name": node.name, "address": str(node.address), "description": node.description})
     for pool in sorted(device.pools.values(), key=lambda p: p.name):
-        _pool(plan, pool, node_names)
+        if not pool.app_service:
+            _pool(plan, pool, node_names)
     forwarding: dict[str, Values] = {}
     rejects: list[str] = []
     for virtual in sorted(device.virtual_servers.values(), key=lambda v: v.name):
+        if virtual.app_service:
+            continue  # built by the iApp
         if virtual.type == "ip-forward":
             forwarding[short(virtual.name)] = _service_forwarding(virtual)
         elif virtual.type == "reject":
@@ -331,7 +404,7 @@ def build(device: Device) -> Plan:
         else:
             plan.add("bigip_ltm_virtual_server", tf_name(virtual.name), _virtual(virtual))
     for address in sorted(device.virtual_addresses.values(), key=lambda a: a.name):
-        if address.arp and address.mask == 32:  # the VIPs of the standard virtuals
+        if address.arp and address.mask == 32 and not address.app_service:  # standard VIPs
             plan.add("bigip_ltm_virtual_address", tf_name(address.name), {
                 "name": address.name, "arp": address.arp,
                 "traffic_group": address.traffic_group})
@@ -347,6 +420,12 @@ def build(device: Device) -> Plan:
         "as3_json": json.dumps(declaration, sort_keys=True, separators=(",", ":"))})
     if rejects:
         plan.add("bigip_command", "edge_dmz_reject", {"commands": rejects})
+    nats = [_nat_command(n) for n in sorted(device.nats.values(), key=lambda n: n.name)
+            if isinstance(n, Nat)]
+    if nats:
+        plan.add("bigip_command", "edge_nat", {"commands": nats})
+    for service in sorted(device.application_services.values(), key=lambda s: s.name):
+        _iapp(plan, service, (lists or {}).get(service.name, {}))
     return plan
 
 
@@ -414,10 +493,9 @@ def _reject_command(virtual: VirtualServer) -> str:
 def render(name: str) -> tuple[str, dict[str, str]]:
     """The plan JSON and .tf files of scenario ``name``."""
     folder = SCENARIOS_DIR / name
-    inputs = [TmshInput(parse_file(str(folder / f)))
-              for f in ("bigip_base.conf", "bigip.conf")]
-    device, _ = build_device(inputs, name)
-    plan = build(device)
+    parsed = [parse_file(str(folder / f)) for f in ("bigip_base.conf", "bigip.conf")]
+    device, _ = build_device([TmshInput(p) for p in parsed], name)
+    plan = build(device, _iapp_lists(parsed))
     return json.dumps(plan.document(), indent=2) + "\n", plan.hcl()
 
 
