@@ -33,11 +33,12 @@ from lync_support import (
     with_unknown,
 )
 
-from lyncpolicy.addresses import Address
+from lyncpolicy.addresses import Address, parse_address
 from lyncpolicy.conditions import KINDS, ROLES_TYPE, Compiler, ConditionError, compile_condition
 from lyncpolicy.engine import MEMO, Memo
 from lyncpolicy.findings import Finding
 from lyncpolicy.lync import net_int
+from lyncpolicy.lync.common import DeviceFacts, snats_covering
 from lyncpolicy.model import Device
 from lyncpolicy.plugins import collect, make_plugin_manager
 from lyncpolicy.topology import Topology, build_topology
@@ -894,3 +895,103 @@ def test_net002_in_examples_broken_points_at_the_forwarder_to_widen() -> None:
         assert finding.witnesses["at"] == "/Common/edge_outbound_fwd"
         assert finding.detail.startswith("address=")  # the fingerprint is unchanged
         assert finding.source is not None and finding.source.file.endswith("broken/bigip.conf")
+
+
+# -- the forwarder and SNAT indexes against a full scan --------------------------------------------
+
+
+def _forwarder(name: str, destination: str, source: str | None, mask: str = "any") -> str:
+    source_line = f"    source {source}\n" if source else ""
+    return (
+        f"ltm virtual /Common/{name} {{\n    destination /Common/{destination}\n    ip-forward\n"
+        f"    mask {mask}\n{source_line}    translate-address disabled\n"
+        f"    translate-port disabled\n{DMZ_ONLY}}}\n"
+    )
+
+
+def _snat(name: str, *origins: str) -> str:
+    listed = "".join(f"        {o} {{ }}\n" for o in origins)
+    return f"ltm snat /Common/{name} {{\n    automap\n    origins {{\n{listed}    }}\n}}\n"
+
+
+INDEXED_EXTRA = "".join(
+    [
+        _forwarder("fwd_a_rd9_wide", "0.0.0.0%9:0", "0.0.0.0%9/0"),
+        _forwarder("fwd_b_rd9_host", "0.0.0.0%9:0", "203.0.113.10%9/32"),
+        _forwarder("fwd_c_rd0_slash28", "0.0.0.0:0", "203.0.113.16/28"),
+        _forwarder("fwd_d_rd0_nosource", "0.0.0.0:0", None),
+        _forwarder("fwd_e_rd9_nosource", "0.0.0.0%9:0", None),
+        _forwarder("fwd_f_rd0_private", "10.0.0.0:0", "203.0.113.0/24", "255.0.0.0"),
+        _forwarder("fwd_g_v6", "any6.0", "2001:db8::/32", "any6"),
+        _forwarder("fwd_h_rd9_slash30", "0.0.0.0%9:0", "203.0.113.20%9/30"),
+        _forwarder("fwd_i_rd0_other", "0.0.0.0:0", "198.51.100.0/24"),
+        _forwarder("fwd_j_unknown_source", "0.0.0.0:0", "203.0.113.0/26"),
+        _forwarder("fwd_k_unknown_vlans", "0.0.0.0:0", "192.0.2.0/24"),
+        _snat("snat_a", "203.0.113.0/26", "203.0.113.10/32"),
+        _snat("snat_b", "203.0.113.16/28"),
+        _snat("snat_c", "203.0.113.10%9/32"),
+        _snat("snat_d", "2001:db8::/64"),
+    ]
+)
+PROBES = [
+    "203.0.113.10",
+    "203.0.113.10%9",
+    "203.0.113.21",
+    "203.0.113.21%9",
+    "203.0.113.31%9",
+    "203.0.113.200",
+    "198.51.100.7%9",
+    "192.0.2.1",
+    "10.1.2.3",
+    "2001:db8::5",
+    "2001:db8:1::5%9",
+]
+
+
+def _full_scan(facts: DeviceFacts, address: Address) -> tuple[list[str], list[str], list[str]]:
+    """Unsure and letting-out forwarders, then the misses, by a scan of every forwarder."""
+    unsure: list[str] = []
+    found: list[str] = []
+    misses: list[str] = []
+    for vs in net_int._edge_forwarders(facts):
+        verdict, why = net_int._forwarder_verdict(facts, vs, address)
+        if verdict == "unsure":
+            unsure.append(vs.name)
+        elif verdict == "found":
+            found.append(vs.name)
+        elif verdict == "miss":
+            misses.append(why)
+    return unsure, found, misses
+
+
+@pytest.mark.parametrize("texts", [A, C, BROKEN], ids=["a", "c", "broken"])
+def test_forwarder_and_snat_indexes_match_a_full_scan(texts: Texts) -> None:
+    device = bigip(add(texts, INDEXED_EXTRA))
+    for name, field in (("j_unknown_source", "source_network"), ("k_unknown_vlans", "vlans")):
+        device = with_unknown(device, "virtual_servers", f"/Common/fwd_{name}", field)
+    device = with_unknown(device, "snats", "/Common/snat_b", "vlans")
+    topology = build_topology(device)
+    facts = DeviceFacts(device, topology)
+    probes = [*topology.edge_external_addresses, *map(parse_address, PROBES)]
+    seen: set[str] = set()
+    for address in probes:
+        unsure, found, misses = _full_scan(facts, address)
+        exits = net_int._exits(facts, address)
+        assert [n for n in exits.unsure if n.startswith("/Common/fwd")] == unsure
+        assert [e.name for e in exits.found if e.kind == "forwarder"] == found
+        assert net_int._forwarder_misses(facts, address)[0] == misses
+        seen.update(k for k, v in (("unsure", unsure), ("found", found), ("miss", misses)) if v)
+        other_rd = any("forwards in route domain" in m for m in misses)
+        seen.update(["other route domain"] * other_rd)
+        unsure_snats: list[str] = []
+        brute = [
+            s.name
+            for s in facts.snats
+            if not (s.unknown & {"origins", "vlans", "vlans_mode", "enabled"})
+            and s.enabled
+            and any(o.contains(address) for o in s.origins)
+        ]
+        covering = snats_covering(facts, address, (), unsure_snats)
+        assert [s.name for s in covering] == brute
+        assert "/Common/snat_b" in unsure_snats
+    assert seen == {"unsure", "found", "miss", "other route domain"}

@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from lyncpolicy.addresses import Address, Network
 from lyncpolicy.builtin_predicates import PATH, arguments, private
@@ -255,7 +255,7 @@ def snats_covering(
     if "snats" in facts.device.unknown_kinds:
         unsure.append("ltm snat objects")
     found: list[Snat] = []
-    for snat in facts.snats:
+    for snat in facts.snats_maybe_covering(address):
         if SNAT_FIELDS & snat.unknown:
             unsure.append(snat.name)
             continue
@@ -345,6 +345,40 @@ class Addresses:
             return found
         held = set(found)
         return tuple(a for a in self._given if a in held)
+
+
+class PrefixIndex(Generic[T]):
+    """Values keyed by a network, found by an address the network contains: one dict lookup
+    per distinct prefix length (of the address's version, and route domain unless
+    ``route_domains`` is false: the network's route domain is then ignored, as if rehomed into
+    the address's). Values come out in the order they were given."""
+
+    def __init__(self, pairs: Iterable[tuple[Network, T]], *, route_domains: bool = True) -> None:
+        self._route_domains = route_domains
+        buckets: dict[tuple[int, int, int], dict[int, list[tuple[int, T]]]] = {}
+        for order, (network, value) in enumerate(pairs):
+            net = network.network
+            rd = network.route_domain if route_domains else 0
+            shift = net.max_prefixlen - net.prefixlen
+            bucket = buckets.setdefault((rd, net.version, net.prefixlen), {})
+            bucket.setdefault(int(net.network_address) >> shift, []).append((order, value))
+        lengths: dict[tuple[int, int], list[tuple[int, int, dict[int, list[tuple[int, T]]]]]] = {}
+        for (rd, version, prefix), bucket in sorted(buckets.items(), key=lambda kv: kv[0]):
+            max_prefix = 32 if version == 4 else 128
+            lengths.setdefault((rd, version), []).append((prefix, max_prefix - prefix, bucket))
+        self._lengths = lengths
+
+    def containing(self, address: Address) -> list[T]:
+        """The values whose network contains ``address``, in the order given."""
+        rd = address.route_domain if self._route_domains else 0
+        ip = int(address.ip)
+        found: list[tuple[int, T]] = []
+        for _, shift, bucket in self._lengths.get((rd, address.ip.version), ()):
+            hit = bucket.get(ip >> shift)
+            if hit:
+                found.extend(hit)
+        found.sort(key=lambda pair: pair[0])
+        return [value for _, value in found]
 
 
 class DeviceFacts:
@@ -456,6 +490,26 @@ class DeviceFacts:
     def snats(self) -> tuple[Snat, ...]:
         """Every ``ltm snat``, by name."""
         return tuple(sorted(self.device.snats.values(), key=lambda s: s.name))
+
+    @cached_property
+    def _snats_by_origin(self) -> tuple[tuple[int, ...], PrefixIndex[int]]:
+        """Positions in :attr:`snats`: those with an unknown field, and the enabled known ones
+        by origin."""
+        unknown: list[int] = []
+        origins: list[tuple[Network, int]] = []
+        for i, snat in enumerate(self.snats):
+            if SNAT_FIELDS & snat.unknown:
+                unknown.append(i)
+            elif snat.enabled:
+                origins.extend((origin, i) for origin in snat.origins)
+        return tuple(unknown), PrefixIndex(origins)
+
+    def snats_maybe_covering(self, address: Address) -> list[Snat]:
+        """The SNATs with an unknown field and the enabled ones with an origin containing
+        ``address``, by name (one dict lookup per distinct origin prefix length)."""
+        unknown, by_origin = self._snats_by_origin
+        positions = sorted({*unknown, *by_origin.containing(address)})
+        return [self.snats[i] for i in positions]
 
     @cached_property
     def nats(self) -> tuple[Nat, ...]:

@@ -32,6 +32,7 @@ from lyncpolicy.lync.common import (
     Addresses,
     DeviceFacts,
     Listen,
+    PrefixIndex,
     Test,
     enabled_on_any,
     enabled_vlans,
@@ -303,8 +304,6 @@ class _Exits:
     found: list[_Exit] = field(default_factory=list)
     unsure: list[str] = field(default_factory=list)  # may be an exit
     unsure_translation: list[str] = field(default_factory=list)  # may translate
-    misses: list[str] = field(default_factory=list)  # forwarders whose source leaves it out
-    missed_by: list[str] = field(default_factory=list)  # their names
 
 
 def _source_contains(vs: VirtualServer, address: Address) -> bool:
@@ -371,51 +370,164 @@ def _edge_forwarders(facts: DeviceFacts) -> tuple[VirtualServer, ...]:
     return tuple(found)
 
 
-def _forwarder_exits(facts: DeviceFacts, address: Address, exits: _Exits) -> None:
-    device = facts.device
-    if FORWARDING_VIRTUALS in device.unknown_kinds or "virtual_servers" in device.unknown_kinds:
-        exits.unsure.append("forwarding virtuals")
-        exits.unsure_translation.append("forwarding virtuals")
+@dataclass(frozen=True, slots=True)
+class _Forwarders:
+    """The Edge forwarders of a device indexed by what an address needs of them: positions in
+    ``forwarders`` (by name), so that candidates come back in the order of a full scan.
+
+    ``exits``: the forwarders that may let an address out or leave it in doubt are ``always``,
+    those whose source contains it (``by_source``, route domain included) and the sourceless
+    ones of its route domain (``sourceless``). ``misses``: those of its route domain or without
+    a destination (``by_destination``: leave it out unless they let it out), those of another
+    route domain whose source holds it once rehomed (``by_source_any_rd``) or that have no
+    source (``sourceless_routed``, by destination route domain)."""
+
+    forwarders: tuple[VirtualServer, ...]
+    always: tuple[int, ...]
+    by_source: PrefixIndex[int]
+    sourceless: Mapping[int, tuple[int, ...]]
+    by_destination: Mapping[int | None, tuple[int, ...]]
+    by_source_any_rd: PrefixIndex[int]
+    sourceless_routed: Mapping[int, tuple[int, ...]]
+
+    def exit_candidates(self, address: Address) -> list[int]:
+        found = {*self.always, *self.by_source.containing(address)}
+        found.update(self.sourceless.get(address.route_domain, ()))
+        return sorted(found)
+
+    def miss_candidates(self, address: Address) -> list[int]:
+        rd = address.route_domain
+        found = {*self.by_destination.get(rd, ()), *self.by_destination.get(None, ())}
+        found.update(self.by_source_any_rd.containing(address))
+        for domain, positions in self.sourceless_routed.items():
+            if domain != rd:
+                found.update(positions)
+        return sorted(found)
+
+
+def _forwarders(facts: DeviceFacts) -> _Forwarders:
+    forwarders = facts.cached(_edge_forwarders, lambda: _edge_forwarders(facts))
     edge_vlans = facts.topology.edge_external_vlans
-    for vs in facts.cached(_edge_forwarders, lambda: _edge_forwarders(facts)):
+    always: list[int] = []
+    by_source: list[tuple[Network, int]] = []
+    sourceless: dict[int, list[int]] = {}
+    by_destination: dict[int | None, list[int]] = {}
+    by_source_any_rd: list[tuple[Network, int]] = []
+    sourceless_routed: dict[int, list[int]] = {}
+    for i, vs in enumerate(forwarders):
+        source = vs.source_network
         if _FORWARDER_FIELDS & vs.unknown:
-            if ("type" in vs.unknown or vs.type == "ip-forward") and not known_miss(
-                vs, "source_network", address
-            ):
-                exits.unsure.append(vs.name)
-                exits.unsure_translation.append(vs.name)
+            if "type" in vs.unknown or vs.type == "ip-forward":
+                if "source_network" in vs.unknown or source is None:
+                    always.append(i)
+                else:
+                    by_source.append((source, i))
             continue
         if vs.type != "ip-forward" or not vs.enabled:
             continue
         if not enabled_on_any(vs.vlans_mode, vs.vlans, edge_vlans):
             continue
         destination = vs.destination_network
-        if destination is not None and destination.route_domain != address.route_domain:
-            source = vs.source_network
-            if source is None or _rehome(source, address.route_domain).contains(address):
-                exits.misses.append(
-                    f"{vs.name} forwards in {_rd(destination.route_domain)}, not in "
-                    f"{_rd(address.route_domain)}"
-                )
-                exits.missed_by.append(vs.name)
-            continue
-        if not _internet_facing(facts, vs, address):
-            continue
-        if not _source_contains(vs, address):
-            exits.misses.append(f"the source {vs.source_network} of {vs.name} leaves it out")
-            exits.missed_by.append(vs.name)
-            continue
-        translation = _forwarder_translation(device, vs, exits)
-        exits.found.append(
-            _Exit(
-                "forwarder",
-                vs.name,
-                f"forwarding virtual {vs.name} (source {vs.source_network or 'any'}"
-                + (f", {translation})" if translation else ")"),
-                translation,
-                _forwarder_fix(vs, translation) if translation else "",
+        domain = destination.route_domain if destination is not None else None
+        by_destination.setdefault(domain, []).append(i)
+        if source is None:
+            sourceless.setdefault(domain or 0, []).append(i)
+            if domain is not None:
+                sourceless_routed.setdefault(domain, []).append(i)
+        else:
+            by_source.append((source, i))
+            if domain is not None:
+                by_source_any_rd.append((source, i))
+    return _Forwarders(
+        forwarders,
+        tuple(always),
+        PrefixIndex(by_source),
+        {rd: tuple(p) for rd, p in sourceless.items()},
+        {rd: tuple(p) for rd, p in by_destination.items()},
+        PrefixIndex(by_source_any_rd, route_domains=False),
+        {rd: tuple(p) for rd, p in sourceless_routed.items()},
+    )
+
+
+def _forwarder_index(facts: DeviceFacts) -> _Forwarders:
+    return facts.cached(_forwarders, lambda: _forwarders(facts))
+
+
+_UNSURE: Final = "unsure"
+_FOUND: Final = "found"
+_MISS: Final = "miss"
+
+
+def _forwarder_verdict(
+    facts: DeviceFacts, vs: VirtualServer, address: Address
+) -> tuple[str | None, str]:
+    """What the forwarder does with ``address``: ``unsure``, ``found`` (lets it out), ``miss``
+    (with the reason it does not), or None (unrelated)."""
+    if _FORWARDER_FIELDS & vs.unknown:
+        if ("type" in vs.unknown or vs.type == "ip-forward") and not known_miss(
+            vs, "source_network", address
+        ):
+            return _UNSURE, ""
+        return None, ""
+    if vs.type != "ip-forward" or not vs.enabled:
+        return None, ""
+    if not enabled_on_any(vs.vlans_mode, vs.vlans, facts.topology.edge_external_vlans):
+        return None, ""
+    destination = vs.destination_network
+    if destination is not None and destination.route_domain != address.route_domain:
+        source = vs.source_network
+        if source is None or _rehome(source, address.route_domain).contains(address):
+            return _MISS, (
+                f"{vs.name} forwards in {_rd(destination.route_domain)}, not in "
+                f"{_rd(address.route_domain)}"
             )
-        )
+        return None, ""
+    if not _internet_facing(facts, vs, address):
+        return None, ""
+    if not _source_contains(vs, address):
+        return _MISS, f"the source {vs.source_network} of {vs.name} leaves it out"
+    return _FOUND, ""
+
+
+def _forwarder_exits(facts: DeviceFacts, address: Address, exits: _Exits) -> None:
+    device = facts.device
+    if FORWARDING_VIRTUALS in device.unknown_kinds or "virtual_servers" in device.unknown_kinds:
+        exits.unsure.append("forwarding virtuals")
+        exits.unsure_translation.append("forwarding virtuals")
+    index = _forwarder_index(facts)
+    for i in index.exit_candidates(address):
+        vs = index.forwarders[i]
+        verdict, _ = _forwarder_verdict(facts, vs, address)
+        if verdict == _UNSURE:
+            exits.unsure.append(vs.name)
+            exits.unsure_translation.append(vs.name)
+        elif verdict == _FOUND:
+            translation = _forwarder_translation(device, vs, exits)
+            exits.found.append(
+                _Exit(
+                    "forwarder",
+                    vs.name,
+                    f"forwarding virtual {vs.name} (source {vs.source_network or 'any'}"
+                    + (f", {translation})" if translation else ")"),
+                    translation,
+                    _forwarder_fix(vs, translation) if translation else "",
+                )
+            )
+
+
+def _forwarder_misses(facts: DeviceFacts, address: Address) -> tuple[list[str], list[str]]:
+    """The forwarders that leave ``address`` out (by name): why, and their names. Only a
+    failing address needs them, so they are not part of :func:`_exits`."""
+    index = _forwarder_index(facts)
+    misses: list[str] = []
+    missed_by: list[str] = []
+    for i in index.miss_candidates(address):
+        vs = index.forwarders[i]
+        verdict, why = _forwarder_verdict(facts, vs, address)
+        if verdict == _MISS:
+            misses.append(why)
+            missed_by.append(vs.name)
+    return misses, missed_by
 
 
 def _nat_exits(facts: DeviceFacts, address: Address, exits: _Exits) -> None:
@@ -492,20 +604,30 @@ def _widen(source: Network, address: Address, networks: Sequence[Network]) -> Ne
     return Network(source.route_domain, net)
 
 
+def _outbound_forwarders(facts: DeviceFacts) -> dict[int, list[VirtualServer]]:
+    """The known, enabled Edge forwarders with a source and no SNAT, by the source's route
+    domain (by name)."""
+    edge_vlans = facts.topology.edge_external_vlans
+    found: dict[int, list[VirtualServer]] = {}
+    for vs in facts.cached(_edge_forwarders, lambda: _edge_forwarders(facts)):
+        if (
+            vs.type == "ip-forward"
+            and vs.enabled
+            and not _FORWARDER_FIELDS & vs.unknown
+            and vs.source_network is not None
+            and vs.snat_type == "none"
+            and enabled_on_any(vs.vlans_mode, vs.vlans, edge_vlans)
+        ):
+            found.setdefault(vs.source_network.route_domain, []).append(vs)
+    return found
+
+
 def _outbound_forwarder(facts: DeviceFacts, address: Address) -> VirtualServer | None:
     """The Edge outbound forwarder whose source should hold ``address`` (outbound role first)."""
     topology = facts.topology
+    by_rd = facts.cached(_outbound_forwarders, lambda: _outbound_forwarders(facts))
     candidates = [
-        vs
-        for vs in facts.cached(_edge_forwarders, lambda: _edge_forwarders(facts))
-        if vs.type == "ip-forward"
-        and vs.enabled
-        and not _FORWARDER_FIELDS & vs.unknown
-        and vs.source_network is not None
-        and vs.source_network.route_domain == address.route_domain
-        and vs.snat_type == "none"
-        and enabled_on_any(vs.vlans_mode, vs.vlans, topology.edge_external_vlans)
-        and _internet_facing(facts, vs, address)
+        vs for vs in by_rd.get(address.route_domain, ()) if _internet_facing(facts, vs, address)
     ]
     candidates.sort(key=lambda vs: (vs.name not in topology.forwarding_outbound, vs.name))
     return candidates[0] if candidates else None
@@ -547,9 +669,8 @@ def _leaves(facts: DeviceFacts, address: Address) -> Outcome:
     if exits.unsure:
         return _undecided(exits.unsure)
     vlans = listing(topology.edge_external_vlans) if topology.edge_external_vlans else "any VLAN"
-    reasons = exits.misses or [
-        f"no ip-forward virtual enabled on {vlans} has a source containing it"
-    ]
+    misses, missed_by = _forwarder_misses(facts, address)
+    reasons = misses or [f"no ip-forward virtual enabled on {vlans} has a source containing it"]
     if exits.found:
         reasons.append(
             f"it is covered only by {listing(e.text for e in exits.found)}, and an A/V address "
@@ -558,21 +679,21 @@ def _leaves(facts: DeviceFacts, address: Address) -> Outcome:
     else:
         reasons.append("no ltm nat originates it and no ltm snat origin contains it")
     return _fail_at(
-        _leaving_at(facts, address, exits),
+        _leaving_at(facts, address, missed_by),
         service=_describe(facts, address),
         why="; ".join(reasons),
         tmsh=_outbound_fix(facts, address),
     )
 
 
-def _leaving_at(facts: DeviceFacts, address: Address, exits: _Exits) -> str | None:
+def _leaving_at(facts: DeviceFacts, address: Address, missed_by: Sequence[str]) -> str | None:
     """Where to fix an address that cannot leave: the outbound forwarder to widen, a forwarder
     that leaves it out, else the Edge gateway self IP or the first external Edge virtual."""
     forwarder = _outbound_forwarder(facts, address)
     if forwarder is not None:
         return forwarder.name
-    if exits.missed_by:
-        return exits.missed_by[0]
+    if missed_by:
+        return missed_by[0]
     if facts.topology.gateway_self_ips:
         return facts.topology.gateway_self_ips[0]
     external = facts.role_virtuals(EXTERNAL_ROLES)
