@@ -740,29 +740,6 @@ VIP_SERVICES = object_predicate(
 )
 
 
-def _compile_role_listens(args: Mapping[str, Any], c: Compiler) -> Check:
-    wanted = _role_set(c, args)
-    service = c.require(args, "service", str)
-    if not re.match(SERVICE_PATTERN, service):
-        raise c.error("a service is 'protocol/port', like tcp/5061", "service")
-
-    def check(scope: Scope) -> Outcome:
-        roles = _roles(scope)
-        if roles is None:
-            return UNDECIDED
-        device = device_root(scope)
-        listening = facts_of(scope).cached(
-            (_compile_role_listens, Same(roles), wanted, service),
-            lambda: any(
-                wanted & set(roles.get(vs.name, ())) and vs.enabled and _matches(service, vs)
-                for vs in device.virtual_servers.values()
-            ),
-        )
-        return PASSED if listening else FAILED
-
-    return check
-
-
 def _compile_federation_on(args: Mapping[str, Any], c: Compiler) -> Check:
     def check(scope: Scope) -> Outcome:
         facts = facts_of(scope)
@@ -812,15 +789,6 @@ FEDERATION_ON = Predicate(
     "(internal included) listens on tcp/5061 (then it passes with the witness `assumed`, "
     "which says so and how to declare it); `federation: false` fails",
     "lync.federation-on: {}",
-)
-
-
-ROLE_LISTENS = Predicate(
-    "lync.role-listens",
-    _compile_role_listens,
-    arguments(["role", "service"], role=ROLE, service=SERVICE),
-    "some enabled virtual having one of the roles in `role` listens on `service`",
-    "lync.role-listens: {role: edge_external, service: tcp/5061}",
 )
 
 
@@ -1248,7 +1216,6 @@ PREDICATES: list[Predicate] = [
     POOL_ROLES_DISJOINT,
     FIRST_ON_VIP,
     VIP_SERVICES,
-    ROLE_LISTENS,
     FEDERATION_ON,
     NO_PROFILE_KIND,
     PROFILE_SETTING_AT_LEAST,
