@@ -593,6 +593,77 @@ def test_nat004_public_design_belongs_to_net003() -> None:
     assert {f.status for f in run(["LYNC-EDGE-NAT-004"], text)} == {"pass"}
 
 
+def _forwarder(name: str, destination: str, mask: str, *lines: str) -> str:
+    body = "".join(f"    {line}\n" for line in lines)
+    return (
+        f"ltm virtual /Common/{name} {{\n    destination /Common/{destination}:0\n"
+        f"    ip-forward\n    mask {mask}\n{body}    translate-address disabled\n"
+        "    translate-port disabled\n}\n"
+    )
+
+
+def test_av006_explains_the_forwarders_holding_the_ip_in_name_order() -> None:
+    """Forwarders of other route domains and forwarders with a problem explain the failure,
+    by name, whatever their prefix; the ones that carry it only in part come last."""
+    extra = (
+        _forwarder("c_fwd", "203.0.113.0%7", "255.255.255.0")
+        + _forwarder("a_fwd", "203.0.113.30%5", "255.255.255.255")
+        + _forwarder("d_fwd", "203.0.113.30", "255.255.255.255", "ip-protocol tcp")
+        + _forwarder("b_fwd", "203.0.113.0", "255.255.255.0", "disabled")
+        + _forwarder("e_fwd", "203.0.113.64", "255.255.255.192")
+    )
+    findings = run(["LYNC-EDGE-AV-006"], without_inbound_forwarder(), extra)
+    by_address = {f.detail: f for f in findings}
+    assert by_address["address=203.0.113.30"].status == "fail"
+    assert by_address["address=203.0.113.30"].message.endswith(
+        "(/Common/a_fwd (203.0.113.30%5/32) is in route domain 5; "
+        "/Common/b_fwd (203.0.113.0/24) is disabled; "
+        "/Common/c_fwd (203.0.113.0%7/24) is in route domain 7; "
+        "the forwarding virtuals containing it carry only tcp)"
+    )
+    assert by_address["address=203.0.113.31"].message.endswith(
+        "(/Common/b_fwd (203.0.113.0/24) is disabled; "
+        "/Common/c_fwd (203.0.113.0%7/24) is in route domain 7)"
+    )
+
+
+def test_nat004_forwarders_by_source_in_name_order() -> None:
+    """Only the Edge forwarders whose source holds the address (same route domain, or no
+    source) translate it, reported in name order after the SNAT."""
+    text = example_text("LYNC-EDGE-NAT-004/fail-snatpool-out.conf")
+    automap = (
+        "source-address-translation {\n        type automap\n    }\n"
+        "    vlans {\n        /Common/edge_dmz\n    }\n    vlans-enabled"
+    )
+    extra = (
+        _forwarder("fwd_e", "0.0.0.0", "any", "source 10.45.16.31/32", automap)
+        + _forwarder("fwd_a", "0.0.0.0", "any", "source 10.45.16.30/32", automap)
+        + _forwarder("fwd_b", "0.0.0.0%9", "any", "source 10.45.16.0%9/24", automap)
+        + _forwarder("fwd_c", "0.0.0.0", "any", automap)
+        + _forwarder("fwd_d", "0.0.0.0", "any", "source 10.45.16.0/25", automap)
+        + _forwarder("fwd_f", "0.0.0.0", "any", "source 10.45.17.0/24", automap)
+    )
+    findings = {f.detail: f for f in run(["LYNC-EDGE-NAT-004"], text, extra)}
+
+    def named(detail: str) -> list[str]:
+        message = findings[detail].message
+        names = message.split()
+        return [w for w in names if w == "/Common/edge_out" or w.startswith("/Common/fwd_")]
+
+    assert named("address=10.45.16.30") == [
+        "/Common/edge_out",
+        "/Common/fwd_a",
+        "/Common/fwd_c",
+        "/Common/fwd_d",
+    ]
+    assert named("address=10.45.16.31") == [
+        "/Common/edge_out",
+        "/Common/fwd_c",
+        "/Common/fwd_d",
+        "/Common/fwd_e",
+    ]
+
+
 # the rule files ----------------------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from lyncpolicy.lync.common import (
     SNAT_FIELDS,
     DeviceFacts,
     Listen,
+    PrefixIndex,
     Test,
     enabled_on_any,
     enabled_vlans,
@@ -200,6 +201,22 @@ def _edge_forwarders(facts: DeviceFacts) -> tuple[VirtualServer, ...]:
     )
 
 
+def _source_candidates(
+    facts: DeviceFacts,
+) -> tuple[tuple[VirtualServer, ...], tuple[int, ...], PrefixIndex[int]]:
+    """The Edge forwarders, and positions in them: those that hold any source (no source, or
+    an unknown one) and the others by source network."""
+    forwarders = facts.cached(_edge_forwarders, lambda: _edge_forwarders(facts))
+    anywhere: list[int] = []
+    by_source: list[tuple[Network, int]] = []
+    for i, vs in enumerate(forwarders):
+        if "source_network" in vs.unknown or vs.source_network is None:
+            anywhere.append(i)
+        else:
+            by_source.append((vs.source_network, i))
+    return forwarders, tuple(anywhere), PrefixIndex(by_source)
+
+
 def _source_translators(
     facts: DeviceFacts, address: Address, unsure: list[str]
 ) -> list[_Translator]:
@@ -224,7 +241,12 @@ def _source_translators(
         )
     if FORWARDING_VIRTUALS in device.unknown_kinds:
         unsure.append("forwarding virtuals")
-    for vs in facts.cached(_edge_forwarders, lambda: _edge_forwarders(facts)):
+    forwarders, anywhere, by_source = facts.cached(
+        _source_candidates, lambda: _source_candidates(facts)
+    )
+    # The forwarders whose source may hold it, in the order of a full scan.
+    for i in sorted({*anywhere, *by_source.containing(address)}):
+        vs = forwarders[i]
         if known_miss(vs, "source_network", address):
             continue
         if _FORWARDER_FIELDS & vs.unknown:
@@ -521,17 +543,19 @@ def _nagle_fix(vs: VirtualServer, offending: Sequence[tuple[ProfileRef, Profile,
 @dataclass(frozen=True, slots=True)
 class _Inbound:
     """The virtuals that may let Internet clients reach an Edge address: ip-forward virtuals
-    with a destination, by the prefix of the destination, and those a field unknown leaves in
-    doubt (both by name)."""
+    with a destination, indexed by it (in its route domain, and in any route domain), and
+    those a field unknown leaves in doubt (all by name)."""
 
     vague: tuple[VirtualServer, ...]
-    # (IP version, prefix length) -> network address (int) -> the virtuals forwarding to it.
-    by_prefix: Mapping[tuple[int, int], Mapping[int, tuple[VirtualServer, ...]]]
+    # The ip-forward virtuals whose destination contains an address (same route domain).
+    within: PrefixIndex[VirtualServer]
+    # ... whose destination holds the address's IP in any route domain.
+    anywhere: PrefixIndex[VirtualServer]
 
     @staticmethod
     def of(facts: DeviceFacts) -> _Inbound:
         vague: list[VirtualServer] = []
-        by_prefix: dict[tuple[int, int], dict[int, list[VirtualServer]]] = {}
+        destinations: list[tuple[Network, VirtualServer]] = []
         for vs in facts.virtuals:
             if _FORWARDER_FIELDS & vs.unknown:
                 if "type" in vs.unknown or vs.type == "ip-forward":
@@ -540,27 +564,17 @@ class _Inbound:
             destination = vs.destination_network
             if vs.type != "ip-forward" or destination is None:
                 continue
-            net = destination.network
-            group = by_prefix.setdefault((net.version, net.prefixlen), {})
-            group.setdefault(int(net.network_address), []).append(vs)
+            destinations.append((destination, vs))
         return _Inbound(
             tuple(vague),
-            {
-                prefix: {start: tuple(found) for start, found in group.items()}
-                for prefix, group in by_prefix.items()
-            },
+            PrefixIndex(destinations),
+            PrefixIndex(destinations, route_domains=False),
         )
 
     def holding(self, address: Address) -> list[VirtualServer]:
         """The ip-forward virtuals whose destination holds the address's IP in any route
         domain, by name."""
-        ip, version = int(address.ip), address.ip.version
-        found: list[VirtualServer] = []
-        for (family, prefix), group in self.by_prefix.items():
-            if family == version:
-                bits = address.ip.max_prefixlen
-                found.extend(group.get(ip >> (bits - prefix) << (bits - prefix), ()))
-        return sorted(found, key=lambda v: v.name)
+        return self.anywhere.containing(address)
 
 
 def _reachable(facts: DeviceFacts, address: Address) -> Outcome:
@@ -572,36 +586,23 @@ def _reachable(facts: DeviceFacts, address: Address) -> Outcome:
     inside = frozenset(topology.edge_external_vlans) | frozenset(topology.edge_internal_vlans)
     universe = vlan_universe(device)
     unsure: list[str] = []
-    near: list[str] = []
     protocols: set[str] = set()
     inbound = facts.cached(_Inbound, lambda: _Inbound.of(facts))
     for vs in inbound.vague:
         if not known_miss(vs, "destination_network", address):
             unsure.append(vs.name)
-    # A forwarder whose destination does not hold the IP in any route domain plays no part.
-    for vs in inbound.holding(address):
-        destination = vs.destination_network
-        assert destination is not None
-        if not destination.contains(address):
-            if _other_route_domain(destination, address):
-                near.append(
-                    f"{vs.name} ({destination}) is in route domain {destination.route_domain}"
-                )
-            continue
-        problem = _forwarder_problem(vs, universe, inside)
-        if not problem:
+    # Only the forwarders whose destination contains it can carry it; the others of another
+    # route domain only explain a failure (see _inbound_near).
+    for vs in inbound.within.containing(address):
+        if not _forwarder_problem(vs, universe, inside):
             protocols.add(vs.ip_protocol)
-        elif not destination.is_default:  # a default destination: an outbound forwarder
-            near.append(f"{vs.name} ({destination}) {problem}")
     if "any" in protocols or {"tcp", "udp"} <= protocols:
         return PASSED
-    if protocols:
-        carried = listing(sorted(protocols))
-        near.append(f"the forwarding virtuals containing it carry only {carried}")
     if FORWARDING_VIRTUALS in device.unknown_kinds:
         unsure.append("forwarding virtuals")
     if "nats" in device.unknown_kinds:
         unsure.append("ltm nat objects")
+    nat_near: list[str] = []
     for nat in facts.nats_maybe_originating(address):
         if "originating_address" not in nat.unknown and nat.originating_address != address:
             continue
@@ -612,12 +613,17 @@ def _reachable(facts: DeviceFacts, address: Address) -> Outcome:
             continue
         if nat.enabled and _from_outside(nat.vlans_mode, nat.vlans, universe, inside):
             return PASSED
-        near.append(
+        nat_near.append(
             f"ltm nat {nat.name} ({nat.translation_address}) is "
             + ("disabled" if not nat.enabled else f"enabled only on {listing(nat.vlans)}")
         )
     if unsure:
         return undetermined(*unsure)
+    near = _inbound_near(inbound, address, universe, inside)
+    if protocols:
+        carried = listing(sorted(protocols))
+        near.append(f"the forwarding virtuals containing it carry only {carried}")
+    near.extend(nat_near)
     listeners, _ = vip_listeners(facts, address)
     if listeners:
         near.append(
@@ -640,6 +646,27 @@ def _reachable(facts: DeviceFacts, address: Address) -> Outcome:
     witnesses = {"why": why, "service": _describe(facts, address), "tmsh": fix}
     at = facts.serving_vip_virtual("edge_av", address)
     return Outcome(Status.FAIL, {**witnesses, "at": at} if at else witnesses)
+
+
+def _inbound_near(
+    inbound: _Inbound, address: Address, universe: frozenset[str], inside: frozenset[str]
+) -> list[str]:
+    """Why the forwarders whose destination holds the address's IP do not let clients reach
+    it (by name): another route domain, or a problem of the forwarder. Only for a failure."""
+    near: list[str] = []
+    for vs in inbound.holding(address):
+        destination = vs.destination_network
+        assert destination is not None
+        if not destination.contains(address):
+            if _other_route_domain(destination, address):
+                near.append(
+                    f"{vs.name} ({destination}) is in route domain {destination.route_domain}"
+                )
+            continue
+        problem = _forwarder_problem(vs, universe, inside)
+        if problem and not destination.is_default:  # a default destination: outbound forwarder
+            near.append(f"{vs.name} ({destination}) {problem}")
+    return near
 
 
 def _other_route_domain(network: Network, address: Address) -> bool:
