@@ -44,24 +44,16 @@ def report(results: str, formats: tuple[str, ...], outputs: tuple[str, ...], qui
       lyncpolicy report results.json --format sarif -o lyncpolicy.sarif
       lyncpolicy report results.json --format markdown >> "$GITHUB_STEP_SUMMARY"
     """
-    from lyncpolicy.cli_scan import output_pairs, render_all
+    from lyncpolicy.cli_scan import check_formats, output_pairs, render_all, resolve_color
     from lyncpolicy.plugins import collect, make_plugin_manager
     from lyncpolicy.report_io import load
-    from lyncpolicy.reporters.text import use_color
 
     pairs = output_pairs(formats, outputs, click.get_current_context().meta.get(RAW_ARGS))
     registry = collect(make_plugin_manager())
-    unknown = [name for name, _ in pairs if name not in registry.reporters]
-    if unknown:
-        from lyncpolicy.conditions import did_you_mean
-
-        raise click.UsageError(
-            f"unknown format {unknown[0]!r}{did_you_mean(unknown[0], registry.reporters)} "
-            f"(available: {', '.join(sorted(registry.reporters))})"
-        )
+    check_formats(registry, pairs)
     loaded = load(results)
     options: dict[str, object] = {
-        "color": {"always": True, "never": False}.get(color, use_color({})),
+        "color": resolve_color(color),
         "quiet": quiet,
         "show_passes": show_passes,
         "sarif_root": sarif_root or os.getcwd(),

@@ -119,12 +119,14 @@ def device_files(paths: Sequence[str]) -> tuple[str, ...]:
     return tuple(unique.values())
 
 
-def _color(choice: str) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never" or os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty()
+def resolve_color(choice: str) -> bool:
+    """``--color auto|always|never``; auto is the text reporter's rule (a terminal, no
+    ``NO_COLOR``)."""
+    if choice in ("always", "never"):
+        return choice == "always"
+    from lyncpolicy.reporters.text import use_color
+
+    return use_color({})
 
 
 def input_infos(loaded: LoadResult) -> tuple[InputInfo, ...]:
@@ -149,24 +151,29 @@ def load_rules_for(config: Config, registry: Registry) -> tuple[list[Rule], list
     return known, configure_rules(known, config.rules)
 
 
+def check_formats(registry: Registry, pairs: Sequence[tuple[str, str | None]]) -> None:
+    """Every requested format has a reporter (before any work is done)."""
+    for name, _ in pairs:
+        if name not in registry.reporters:
+            from lyncpolicy.conditions import did_you_mean
+
+            raise click.UsageError(
+                f"unknown format {name!r}{did_you_mean(name, registry.reporters)} "
+                f"(available: {', '.join(sorted(registry.reporters))})"
+            )
+
+
 def render_all(
     report: Report,
     registry: Registry,
     pairs: Sequence[tuple[str, str | None]],
     options: dict[str, object],
 ) -> None:
+    """Render each (format, file) pair; ``None`` is standard output. Formats are checked
+    (:func:`check_formats`)."""
     for name, output in pairs:
-        reporter = registry.reporters.get(name)
-        if reporter is None:
-            from lyncpolicy.conditions import did_you_mean
-
-            known = ", ".join(sorted(registry.reporters))
-            raise click.UsageError(
-                f"unknown format {name!r}{did_you_mean(name, registry.reporters)} "
-                f"(available: {known})"
-            )
         color = bool(options.get("color")) and output is None
-        text = reporter.render(report, {**options, "color": color})
+        text = registry.reporters[name].render(report, {**options, "color": color})
         if output is None:
             # color=: keep the escapes `--color always` asked for, even through a pipe.
             click.echo(text, nl=not text.endswith("\n"), color=color)
@@ -177,11 +184,9 @@ def render_all(
 
 def drop_unchanged(findings: Sequence[Finding]) -> list[Finding]:
     """Drop findings on objects a Terraform plan leaves unchanged (``--changed-only``)."""
-    return [
-        f
-        for f in findings
-        if f.source is None or getattr(f.source, "change", None) not in ("no-op", "read")
-    ]
+    from lyncpolicy.adapters.terraform import is_changed
+
+    return [f for f in findings if is_changed(f.source)]
 
 
 @click.command(cls=ReportCommand)
@@ -277,11 +282,9 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
 
     registry = collect(make_plugin_manager())
     known, rules = load_rules_for(config, registry)
-    for name, _ in pairs:
-        if name not in registry.reporters:
-            render_all(_empty_report(), registry, [(name, None)], {})  # raises UsageError
+    check_formats(registry, pairs)
     options: dict[str, object] = {
-        "color": _color(color),
+        "color": resolve_color(color),
         "quiet": quiet,
         "show_passes": show_passes,
         "sarif_root": sarif_root or os.getcwd(),
@@ -412,10 +415,3 @@ def _suggest_init(topologies: Mapping[str, Topology], config: Config) -> None:
             "`lyncpolicy init PATH...` to write one and confirm them",
             err=True,
         )
-
-
-def _empty_report() -> Report:
-    from lyncpolicy.findings import Report
-
-    return Report(findings=(), rules=())
-

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -260,7 +259,9 @@ def load(
     result = LoadResult(diagnostics=list(notes))
     args = [(unit, max_config_bytes, keep_parsed, build_model) for unit in units]
     if jobs > 1 and len(units) > 1:
-        # Parse results are large to send between processes; fleets only need devices.
+        # Only here: a one-device scan (pre-commit) does not pay for importing the pool.
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(max_workers=min(jobs, len(units))) as pool:
             for done, unit_result in enumerate(pool.map(_load_unit_for_pool, args), 1):
                 result.units.append(unit_result)
