@@ -158,6 +158,14 @@ def rules_by_id(report: Report) -> dict[str, RuleMeta]:
 # -- locations -----------------------------------------------------------------------------------
 
 
+def subject_of(finding: Finding) -> str:
+    """What a finding is about, for a table's Object column: the object, or for a
+    device-level finding its detail (``address=203.0.113.20``) rather than the device again."""
+    if finding.object_kind == "device" and finding.detail:
+        return finding.detail
+    return finding.object_path
+
+
 def source_of(finding: Finding) -> Source | None:
     """The finding's source, None when it has none (or only the model's placeholder)."""
     source = finding.source

@@ -24,6 +24,7 @@ from lyncpolicy.reporters._common import (
     location_text,
     opt_bool,
     plural,
+    subject_of,
     summary_line,
 )
 from lyncpolicy.reporters.mermaid import flowchart
@@ -135,7 +136,7 @@ def _findings(report: Report, show_passes: bool) -> list[str]:
     if problems:
         rows = [
             (str(f.severity), cell(_status(f)), code(f.rule_id), cell(f.device),
-             code(f.object_path), code(location_text(f)), cell(f.message))
+             code(subject_of(f)), code(location_text(f)), cell(f.message))
             for f in problems
         ]
         headers = ("Severity", "Status", "Rule", "Device", "Object", "Location", "Message")
@@ -146,7 +147,7 @@ def _findings(report: Report, show_passes: bool) -> list[str]:
     if show_passes and passes:
         lines += ["", f"<details><summary>{plural(len(passes), 'passed check')}</summary>", ""]
         passed = [
-            (code(f.rule_id), cell(f.device), code(f.object_path), code(location_text(f)))
+            (code(f.rule_id), cell(f.device), code(subject_of(f)), code(location_text(f)))
             for f in passes
         ]
         lines += _table(("Rule", "Device", "Object", "Location"), passed, "passed checks")

@@ -20,6 +20,7 @@ from lyncpolicy.reporters._common import (
     location_text,
     opt_bool,
     shown,
+    subject_of,
     summary_line,
 )
 
@@ -81,20 +82,13 @@ def table(findings: list[Finding], color: bool) -> str:
                 _paint(_status(finding), finding.status, color),
                 finding.rule_id,
                 finding.device,
-                _object_text(finding),
+                subject_of(finding),
                 location_text(finding) or "-",
                 _message(finding),
             ]
         )
     widths = [None] * (len(HEADERS) - 1) + [MESSAGE_WIDTH]
     return tabulate(rows, headers=HEADERS, tablefmt="simple", maxcolwidths=widths)
-
-
-def _object_text(finding: Finding) -> str:
-    """A device-level finding names what it is about (``address=...``), not the device again."""
-    if finding.object_kind == "device" and finding.detail:
-        return finding.detail
-    return finding.object_path
 
 
 class TextReporter:
