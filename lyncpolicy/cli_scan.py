@@ -100,14 +100,14 @@ def device_files(paths: Sequence[str]) -> tuple[str, ...]:
     (self IPs, VLANs, routes), ``bigip.conf`` and partition files, and the rules need all of
     them. The device folder is the file's folder (or the one above ``partitions/NAME/``).
     """
+    from lyncpolicy.loader import device_folder
+
     found = list(paths)
     for path in paths:
         name = os.path.basename(path)
         if not (os.path.isfile(path) and name.startswith("bigip") and name.endswith(".conf")):
             continue
-        folder = os.path.dirname(os.path.abspath(path))
-        parent = os.path.dirname(folder)
-        root = os.path.dirname(parent) if os.path.basename(parent) == "partitions" else folder
+        root = device_folder(path)
         siblings = sorted(glob.glob(os.path.join(glob.escape(root), "bigip*.conf")))
         siblings += sorted(
             glob.glob(os.path.join(glob.escape(root), "partitions", "*", "bigip*.conf"))

@@ -91,7 +91,9 @@ class LoadResult:
         return sum(u.object_count for u in self.units)
 
 
-def _device_key(path: str) -> str:
+def device_folder(path: str) -> str:
+    """The folder of the device a tmsh file belongs to: its own folder, or the one above
+    ``partitions/NAME/`` (absolute)."""
     folder = os.path.dirname(os.path.abspath(path))
     parent, name = os.path.split(os.path.dirname(folder))
     if name == "partitions":
@@ -113,7 +115,7 @@ def plan_units(paths: Sequence[str]) -> tuple[list[Unit], list[Diagnostic]]:
         elif kind in _TERRAFORM_KINDS:
             key = f"terraform:{path}"
         elif kind == "tmsh" or kind in _DECLARATION_KINDS:
-            key = _device_key(path)
+            key = device_folder(path)
         else:
             raise InputError(
                 f"{kind} input is not supported",
