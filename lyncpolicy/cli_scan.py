@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from lyncpolicy.config import Config
     from lyncpolicy.findings import Finding, InputInfo, Report
     from lyncpolicy.loader import LoadResult
+    from lyncpolicy.model import Model
     from lyncpolicy.plugins import Registry
     from lyncpolicy.rulepack import Rule
     from lyncpolicy.topology import Topology
@@ -132,9 +133,10 @@ def resolve_color(choice: str) -> bool:
 def input_infos(loaded: LoadResult) -> tuple[InputInfo, ...]:
     from lyncpolicy.findings import InputInfo
 
+    names = loaded.device_names()
     infos: list[InputInfo] = []
-    for unit in loaded.units:
-        device = unit.device.name if unit.device is not None else unit.unit.label
+    for i, unit in enumerate(loaded.units):
+        device = names.get(i, unit.unit.label)
         infos.extend(InputInfo(path, unit.unit.kind, device) for path in unit.unit.paths)
     return tuple(infos)
 
@@ -312,16 +314,17 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
     from lyncpolicy.pipeline import build_report, scan_model
     from lyncpolicy.selection import override_findings, severity_overrides
 
-    result = scan_model(loaded.model, rules, config.deployment or None)
+    model = loaded.model  # built once: it renames devices that share a hostname
+    result = scan_model(model, rules, config.deployment or None)
     findings = override_findings(
         result.findings, severity_overrides([r.id for r in rules], config.rules.severity)
     )
     if changed_only:
         findings = drop_unchanged(findings)
     # Waivers may name rules this run does not select: they are still known rules.
-    findings = _suppress(findings, loaded, config, baseline, [r.id for r in known], verbose)
+    findings = _suppress(findings, model, config, baseline, [r.id for r in known], verbose)
     report = build_report(
-        loaded.model, rules, result, findings,
+        model, rules, result, findings,
         inputs=input_infos(loaded), object_count=loaded.object_count(), started=started,
         errors=[str(e) for e in loaded.errors],
     )
@@ -338,7 +341,7 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
     sys.exit(exit_code(findings, config.fail_on))
 
 
-def _suppress(findings: list[Finding], loaded: LoadResult, config: Config,
+def _suppress(findings: list[Finding], model: Model, config: Config,
               baseline: str | None, rule_ids: Sequence[str], verbose: bool) -> list[Finding]:
     """Inline directives (descriptions), then waivers, then the baseline."""
     from lyncpolicy import suppressions
@@ -346,7 +349,7 @@ def _suppress(findings: list[Finding], loaded: LoadResult, config: Config,
     applied = suppressions.suppress(
         findings,
         config,
-        inline=suppressions.inline_index(loaded.model),
+        inline=suppressions.inline_index(model),
         baseline=suppressions.load_baseline(baseline) if baseline else None,
         rule_ids=rule_ids,
     )

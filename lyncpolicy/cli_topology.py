@@ -35,8 +35,9 @@ def _load(paths: Sequence[str], config_file: str | None, jobs: int | None,
     config = resolve_config(paths, config_file=config_file)
     loaded = _load_inputs(paths, strict=False, jobs=jobs, max_config_size="512M",
                           verbose=False)
-    topologies = topologies_for(loaded.model, config.deployment or None)
-    return [(device, topologies[device.name]) for device in loaded.model.devices]
+    model = loaded.model
+    topologies = topologies_for(model, config.deployment or None)
+    return [(device, topologies[device.name]) for device in model.devices]
 
 
 def _names(items: Sequence[str], limit: int = 4) -> str:

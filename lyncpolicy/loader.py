@@ -61,16 +61,23 @@ class LoadResult:
     def model(self) -> Model:
         """The devices read, in input order. Two inputs of one hostname (two backups of the
         same BIG-IP, say) stay separate devices: each is then named after its input too."""
-        devices = [(u.device, u.unit.label) for u in self.units if u.device is not None]
-        counts = Counter(device.name for device, _ in devices)
+        names = self.device_names()
         return Model(
             tuple(
-                replace(device, name=f"{device.name} [{label}]")
-                if counts[device.name] > 1
-                else device
-                for device, label in devices
+                replace(u.device, name=names[i]) if names[i] != u.device.name else u.device
+                for i, u in enumerate(self.units)
+                if u.device is not None
             )
         )
+
+    def device_names(self) -> dict[int, str]:
+        """Unit index -> the name its device has in :attr:`model` (units with a device)."""
+        counts = Counter(u.device.name for u in self.units if u.device is not None)
+        return {
+            i: f"{u.device.name} [{u.unit.label}]" if counts[u.device.name] > 1 else u.device.name
+            for i, u in enumerate(self.units)
+            if u.device is not None
+        }
 
     @property
     def parsed(self) -> list[object]:

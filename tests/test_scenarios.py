@@ -210,3 +210,15 @@ def test_readme_shows_what_the_scan_of_the_broken_example_prints(
     quoted = quoted.split("\n```", 1)[0]
     timeless = re.compile(r" in [0-9.]+s$", re.MULTILINE)
     assert timeless.sub("", result.stdout.rstrip("\n")) == timeless.sub("", quoted)
+
+
+def test_inputs_name_the_device_as_the_report_does_when_hostnames_repeat() -> None:
+    """Two backups of one hostname are two devices; each input names its own."""
+    code, report = _scan([
+        str(ROOT / "examples" / "ucs" / "clean.ucs"), str(ROOT / "examples" / "ucs" / "broken.ucs"),
+    ])
+    assert code == 1
+    devices = report["devices"]
+    assert devices == ["bigip1.example.com [broken.ucs]", "bigip1.example.com [clean.ucs]"]
+    assert {i["device"] for i in report["inputs"]} == set(devices)  # type: ignore[index,union-attr]
+    assert {f["device"] for f in report["findings"]} == set(devices)  # type: ignore[union-attr]
