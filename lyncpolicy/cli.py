@@ -22,6 +22,7 @@ from lyncpolicy.errors import LyncpolicyError
 
 if TYPE_CHECKING:
     from lyncpolicy.loader import LoadResult
+    from lyncpolicy.plugins import Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -90,11 +91,18 @@ def _load_inputs(
     paths: Sequence[str], *, strict: bool, jobs: int | None, max_config_size: str,
     verbose: bool, build_model: bool = True,
     on_fatal: Callable[[LoadResult, str], None] | None = None,
+    registry: Registry | None = None,
 ) -> LoadResult:
-    """Load inputs, print diagnostics and per-input errors, and stop with exit 2 when
-    nothing could be read (or anything failed under --strict). ``on_fatal(loaded, why)`` runs
-    first (scan writes its requested reports, marked unsuccessful)."""
+    """Load inputs with the adapters of the plugin ``registry`` (made here when not given),
+    print diagnostics and per-input errors, and stop with exit 2 when nothing could be read
+    (or anything failed under --strict). ``on_fatal(loaded, why)`` runs first (scan writes its
+    requested reports, marked unsuccessful)."""
     from lyncpolicy.loader import load
+
+    if registry is None:
+        from lyncpolicy.plugins import collect, make_plugin_manager
+
+        registry = collect(make_plugin_manager())
 
     limit = _parse_size(max_config_size)
     workers = jobs or os.cpu_count() or 1
@@ -113,7 +121,8 @@ def _load_inputs(
     # Commands that build the model never look at parse results again: not keeping them halves
     # a fleet scan's memory and what the worker processes send back.
     loaded = load(paths, max_config_bytes=limit, build_model=build_model, jobs=workers,
-                  progress=progress, keep_parsed=not build_model)
+                  progress=progress, keep_parsed=not build_model,
+                  adapters=tuple(registry.adapters.values()))
     diagnostics = loaded.all_diagnostics()
     for diagnostic in diagnostics:
         if verbose or diagnostic.level != "note":

@@ -305,7 +305,7 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
         render_all(report, registry, [(n, o) for n, o in pairs if o is not None], options)
 
     loaded = _load_inputs(paths, strict=strict, jobs=jobs, max_config_size=max_config_size,
-                          verbose=verbose, on_fatal=failed_report)
+                          verbose=verbose, on_fatal=failed_report, registry=registry)
     _refuse_overwriting(targets, [f for u in loaded.units for f in u.unit.paths])
     if tf_source:  # --tf-source: objects of Terraform inputs point at their .tf blocks
         from lyncpolicy.adapters.terraform import locate_sources

@@ -54,3 +54,17 @@ class RuleError(LyncpolicyError):
 
 class PluginError(LyncpolicyError):
     """A plugin failed to load or registered something invalid."""
+
+
+def internal_error(path: str, exc: Exception) -> LyncpolicyError:
+    """The error of an input whose reading raised ``exc``: a defect of lyncpolicy, reported as
+    that input's error so the other inputs are still read. With ``LYNCPOLICY_DEBUG`` set,
+    ``exc`` is raised again, for its traceback."""
+    import os
+
+    if os.environ.get("LYNCPOLICY_DEBUG"):
+        raise exc
+    return LyncpolicyError(
+        f"internal error reading {path}: {type(exc).__name__}: {exc}: please report it",
+        hint="set LYNCPOLICY_DEBUG=1 for the traceback",
+    )

@@ -30,17 +30,21 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import pluggy
 
 from lyncpolicy.conditions import Outcome, Predicate, Status, value_predicate
 from lyncpolicy.findings import Report
+from lyncpolicy.inputs import Probe, Reading, ReadOptions
 
 __all__ = [
     "AdapterSpec",
     "Outcome",
     "Predicate",
+    "Probe",
+    "ReadOptions",
+    "Reading",
     "ReporterSpec",
     "RulePackRef",
     "Status",
@@ -69,7 +73,17 @@ class RulePackRef:
 
 @runtime_checkable
 class AdapterSpec(Protocol):
-    """An input adapter: reads some input kinds (``tmsh``, ``archive``, ``terraform``...)."""
+    """An input adapter: recognizes some input kinds by content and reads them.
+
+    ``kinds`` are the input kinds it claims (unique among all adapters). ``grouping`` says how
+    its inputs form devices: ``"file"``, every input is a device of its own (an archive, a
+    plan); ``"folder"``, the inputs in one device folder form one device with the tmsh files
+    there (``config/partitions/NAME/`` joins its ``config/``). ``suffixes`` are file-name
+    endings claimed for its first kind when no adapter claims the file by content.
+
+    Adapters must be picklable (a module-level class's instance is): a fleet is read in worker
+    processes.
+    """
 
     @property
     def name(self) -> str: ...
@@ -77,8 +91,20 @@ class AdapterSpec(Protocol):
     @property
     def kinds(self) -> Sequence[str]: ...
 
-    def load(self, path: str, options: Mapping[str, object]) -> object:
-        """Read one input; the result is what the loader turns into model devices."""
+    @property
+    def grouping(self) -> Literal["file", "folder"]: ...
+
+    @property
+    def suffixes(self) -> Sequence[str]: ...
+
+    def detect(self, probe: Probe) -> str | None:
+        """The kind of the probed file if this adapter claims it by its content, else None.
+        Called for every input file: decide from ``probe.head``/``probe.json()``, cheaply."""
+        ...
+
+    def read(self, path: str, kind: str, options: ReadOptions) -> Reading:
+        """Read one input it claimed. Raise :class:`lyncpolicy.errors.InputError` (with the
+        path, the line and a hint) for input that cannot be read."""
         ...
 
 
@@ -112,7 +138,9 @@ def lyncpolicy_rule_packs() -> list[RulePackRef]:  # type: ignore[empty-body]
 
 @hookspec
 def lyncpolicy_adapters() -> list[AdapterSpec]:  # type: ignore[empty-body]
-    """Input adapters (objects with ``name``, ``kinds`` and ``load``)."""
+    """Input adapters (:class:`AdapterSpec`: ``name``, ``kinds``, ``grouping``, ``suffixes``,
+    ``detect(probe)`` and ``read(path, kind, options)``). Files are offered to adapters in
+    registration order (built-ins first); the first that claims a file by content reads it."""
 
 
 @hookspec

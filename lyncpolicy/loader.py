@@ -19,22 +19,30 @@ import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from lyncpolicy.diagnostics import Diagnostic
-from lyncpolicy.errors import InputError, LyncpolicyError
+from lyncpolicy.errors import LyncpolicyError, internal_error
+from lyncpolicy.inputs import ReadOptions
 from lyncpolicy.model import Device, Model
 
-UnitKind = Literal["files", "archive", "terraform"]
-_TERRAFORM_KINDS = ("terraform-plan", "terraform-show-state", "terraform-state")
-_DECLARATION_KINDS = ("as3", "do")
+if TYPE_CHECKING:
+    from lyncpolicy.adapters.declarative import Parts
+    from lyncpolicy.hookspecs import AdapterSpec
+    from lyncpolicy.inputs import Reading
+
+# The unit kind of loose files grouped by folder; a unit of one file is named by its adapter.
+FOLDER_UNIT = "files"
 
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """The inputs of one device; ``kinds`` holds each path's input kind (from detection)."""
+    """The inputs of one device; ``kinds`` holds each path's input kind (from detection).
 
-    kind: UnitKind
+    ``kind`` is ``files`` for files grouped by folder, else the adapter of the one file
+    (``archive``, ``terraform``...)."""
+
+    kind: str
     paths: tuple[str, ...]
     label: str
     kinds: tuple[str, ...] = ()
@@ -108,149 +116,122 @@ def device_folder(path: str) -> str:
     return folder
 
 
-def plan_units(paths: Sequence[str]) -> tuple[list[Unit], list[Diagnostic]]:
-    """Detect every input (content first) and group them into per-device units."""
+def _adapters(adapters: Sequence[AdapterSpec] | None) -> Sequence[AdapterSpec]:
+    if adapters is not None:
+        return adapters
+    from lyncpolicy.adapters.builtin import BUILTIN_ADAPTERS
+
+    return BUILTIN_ADAPTERS
+
+
+def plan_units(
+    paths: Sequence[str], adapters: Sequence[AdapterSpec] | None = None
+) -> tuple[list[Unit], list[Diagnostic]]:
+    """Detect every input (content first) and group them into per-device units.
+
+    ``adapters`` (default: the built-in ones) recognize the inputs and say how they group.
+    """
     from lyncpolicy.adapters.detect import iter_inputs
 
-    found, notes = iter_inputs(paths)
+    adapters = _adapters(adapters)
+    adapter_of = {kind: adapter for adapter in adapters for kind in adapter.kinds}
+    found, notes = iter_inputs(paths, adapters)
     # A device's files keep the position of its first file among the inputs.
-    order: list[str] = []
-    groups: dict[str, list[tuple[str, str]]] = {}
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for path, kind in found:
-        if kind in ("archive", "encrypted-archive"):
-            key = f"archive:{path}"
-        elif kind in _TERRAFORM_KINDS:
-            key = f"terraform:{path}"
-        elif kind == "tmsh" or kind in _DECLARATION_KINDS:
-            key = device_folder(path)
+        adapter = adapter_of[kind]
+        if adapter.grouping == "file":
+            key = (adapter.name, path)
         else:
-            raise InputError(
-                f"{kind} input is not supported",
-                path=path,
-                hint="pass tmsh files, archives, Terraform plans or states, AS3 or DO",
-            )
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append((path, kind))
+            key = (FOLDER_UNIT, device_folder(path))
+        groups.setdefault(key, []).append((path, kind))
     units: list[Unit] = []
-    for key in order:
-        paths = tuple(path for path, _ in groups[key])
-        kinds = tuple(kind for _, kind in groups[key])
-        if key.startswith(("archive:", "terraform:")):
-            kind_of_unit: UnitKind = "archive" if key.startswith("archive:") else "terraform"
-            units.append(Unit(kind_of_unit, paths, os.path.basename(paths[0]), kinds))
-        else:
-            units.append(Unit("files", paths, os.path.basename(key) or key, kinds))
+    for (unit_kind, where), members in groups.items():
+        paths = tuple(path for path, _ in members)
+        kinds = tuple(kind for _, kind in members)
+        label = os.path.basename(paths[0]) if unit_kind != FOLDER_UNIT else (
+            os.path.basename(where) or where
+        )
+        units.append(Unit(unit_kind, paths, label, kinds))
     return units, notes
 
 
 def load_unit(
     unit: Unit, max_config_bytes: int | None = None, keep_parsed: bool = True,
-    build_model: bool = True,
+    build_model: bool = True, adapters: Sequence[AdapterSpec] | None = None,
 ) -> UnitResult:
-    """Read one unit. Input errors are returned in the result, not raised."""
-    from lyncpolicy.adapters.tmsh import ParseResult, parse_file, parse_text
+    """Read one unit with the adapters of its kinds. Input errors are returned in the result,
+    not raised."""
+    from lyncpolicy.adapters.tmsh import ParseResult
     from lyncpolicy.adapters.tmsh_model import TmshInput, build_device
 
     result = UnitResult(unit)
+    adapter_of = {kind: adapter for adapter in _adapters(adapters) for kind in adapter.kinds}
+    options = ReadOptions(max_config_bytes)
     inputs: list[TmshInput] = []
+    declared: list[Parts] = []
     # Without kinds (a Unit made by hand), every file of a "files" unit is tmsh.
     kinds = unit.kinds or tuple("tmsh" for _ in unit.paths)
-    declarative = [
-        (path, kind) for path, kind in zip(unit.paths, kinds, strict=True)
-        if kind in _TERRAFORM_KINDS or kind in _DECLARATION_KINDS
-    ]
-    # What is being read, to name in an internal error: a file, else the whole unit.
-    whole = unit.paths[0] if len(unit.paths) == 1 else unit.label
-    reading = whole
+    path = unit.paths[0] if len(unit.paths) == 1 else unit.label
     try:
-        if unit.kind == "archive":
-            from lyncpolicy.adapters.archive import DEFAULT_MAX_CONFIG_BYTES, read_archive
-
-            path = unit.paths[0]
-            archive = read_archive(path, max_config_bytes=max_config_bytes
-                                   or DEFAULT_MAX_CONFIG_BYTES)
-            result.diagnostics.extend(archive.diagnostics)
-            for member in archive.members:
-                reading = f"{path}!{member.name}"
-                parsed = parse_text(member.text, reading)
-                inputs.append(TmshInput(parsed, archive=path, member=member.name))
-        else:
-            for path, kind in zip(unit.paths, kinds, strict=True):
-                if kind == "tmsh":
-                    reading = path
-                    inputs.append(TmshInput(parse_file(path)))
-        reading = whole
+        for path, kind in zip(unit.paths, kinds, strict=True):
+            reading = _read(adapter_of, path, kind, options)
+            inputs.extend(reading.tmsh)
+            result.diagnostics.extend(reading.diagnostics)
+            if reading.parts is not None:
+                declared.append(reading.parts)
+        path = unit.paths[0] if len(unit.paths) == 1 else unit.label
         for item in inputs:
             result.diagnostics.extend(item.result.diagnostics)
             result.object_count += len(item.result.objects)
         base: Device | None = None
-        if build_model and (inputs or not declarative):
+        if build_model and (inputs or not declared):
             base, diagnostics = build_device(inputs, unit.label)
             result.device = base
             result.diagnostics.extend(diagnostics)
-        if declarative:
+        if declared:
             # Read even without a model (`parse`), so unreadable inputs are still errors.
-            device, diagnostics, count = _read_declarative(declarative, unit.label, base)
-            result.object_count += count
-            result.diagnostics.extend(diagnostics)
+            from lyncpolicy.adapters import declarative
+
+            parts = declarative.Parts()
+            for item_parts in declared:
+                parts.merge(item_parts)
+            result.object_count += parts.count()
+            result.diagnostics.extend(parts.diagnostics)
             if build_model:
-                result.device = device
+                result.device = declarative.assemble(unit.label, parts, base)
     except LyncpolicyError as exc:
         result.error = exc
         return result
     except Exception as exc:  # a defect in a reader: the other units are still read
-        result.error = internal_error(reading, exc)
+        result.error = internal_error(path, exc)
         return result
     if keep_parsed:
         result.parsed = [item.result for item in inputs if isinstance(item.result, ParseResult)]
     return result
 
 
-def _read_declarative(
-    items: Sequence[tuple[str, str]], label: str, base: Device | None
-) -> tuple[Device, list[Diagnostic], int]:
-    """Terraform plans or states, AS3 and DO declarations: one device, over ``base`` (the
-    device of the unit's tmsh files) when there is one."""
-    from lyncpolicy.adapters.declarative import Parts, assemble
-
-    parts = Parts()
-    for path, kind in items:
-        try:
-            if kind == "as3":
-                from lyncpolicy.adapters.as3 import read_as3_file
-
-                parts.merge(read_as3_file(path))
-            elif kind == "do":
-                from lyncpolicy.adapters.do import read_do_file
-
-                parts.merge(read_do_file(path))
-            else:
-                from lyncpolicy.adapters.terraform import read_terraform
-
-                parts.merge(read_terraform(path, kind))
-        except LyncpolicyError:
-            raise
-        except Exception as exc:  # name the file itself, not only its unit
-            raise internal_error(path, exc) from exc
-    return assemble(label, parts, base), parts.diagnostics, parts.count()
+def _read(
+    adapter_of: dict[str, AdapterSpec], path: str, kind: str, options: ReadOptions
+) -> Reading:
+    adapter = adapter_of.get(kind)
+    if adapter is None:  # a Unit made by hand, or planned with other adapters
+        raise LyncpolicyError(f"no input adapter reads {kind!r} inputs", path=path,
+                              hint="is the plugin that reads them installed and enabled?")
+    return adapter.read(path, kind, options)
 
 
-def internal_error(path: str, exc: Exception) -> LyncpolicyError:
-    """The error of a unit whose reading raised ``exc``: a defect of lyncpolicy, reported as
-    that unit's error so the other inputs are still read. With ``LYNCPOLICY_DEBUG`` set,
-    ``exc`` is raised again, for its traceback."""
-    if os.environ.get("LYNCPOLICY_DEBUG"):
-        raise exc
-    return LyncpolicyError(
-        f"internal error reading {path}: {type(exc).__name__}: {exc}: please report it",
-        hint="set LYNCPOLICY_DEBUG=1 for the traceback",
-    )
+# The adapters of a worker process: sent once, when the worker starts, not with every unit.
+_worker_adapters: Sequence[AdapterSpec] | None = None
+
+
+def _start_worker(adapters: Sequence[AdapterSpec] | None) -> None:
+    global _worker_adapters
+    _worker_adapters = adapters
 
 
 def _load_unit_for_pool(args: tuple[Unit, int | None, bool, bool]) -> UnitResult:
-    return load_unit(*args)
+    return load_unit(*args, adapters=_worker_adapters)
 
 
 def load(
@@ -261,24 +242,27 @@ def load(
     keep_parsed: bool = True,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    adapters: Sequence[AdapterSpec] | None = None,
 ) -> LoadResult:
-    """Read every input. Raises only for usage errors (a missing or unknown file named
+    """Read every input with ``adapters`` (default: the built-in ones; the CLI passes those
+    of the plugin registry). Raises only for usage errors (a missing or unknown file named
     explicitly); per-unit input errors are collected in ``LoadResult.errors``."""
-    units, notes = plan_units(paths)
+    units, notes = plan_units(paths, adapters)
     result = LoadResult(diagnostics=list(notes))
     args = [(unit, max_config_bytes, keep_parsed, build_model) for unit in units]
     if jobs > 1 and len(units) > 1:
         # Only here: a one-device scan (pre-commit) does not pay for importing the pool.
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=min(jobs, len(units))) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(units)), initializer=_start_worker,
+                                 initargs=(adapters,)) as pool:
             for done, unit_result in enumerate(pool.map(_load_unit_for_pool, args), 1):
                 result.units.append(unit_result)
                 if progress is not None:
                     progress(done, len(units))
     else:
         for done, arg in enumerate(args, 1):
-            result.units.append(load_unit(*arg))
+            result.units.append(load_unit(*arg, adapters=adapters))
             if progress is not None:
                 progress(done, len(units))
     return result

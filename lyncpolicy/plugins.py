@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP: Final = "lyncpolicy"
 AUTOLOAD_ENV: Final = "LYNCPOLICY_DISABLE_PLUGIN_AUTOLOAD"
 DEFAULT_PLUGINS: Final[tuple[str, ...]] = (
+    "lyncpolicy.adapters.builtin",
     "lyncpolicy.builtin_predicates",
     "lyncpolicy.builtin_rules",
     "lyncpolicy.lync",
@@ -159,6 +160,15 @@ def _check_item(owner: str, what: str, item: object, check: Callable[[object], b
         raise PluginError(f"plugin {owner!r} registered an invalid {what}: {item!r}")
 
 
+def _is_adapter(item: object) -> bool:
+    return (
+        isinstance(item, AdapterSpec)
+        and item.grouping in ("file", "folder")
+        and bool(item.kinds)
+        and all(isinstance(kind, str) and kind for kind in item.kinds)
+    )
+
+
 def collect(pm: pluggy.PluginManager) -> Registry:
     """Gather predicates, rule packs, adapters and reporters; reject duplicates and bad names."""
     owners: dict[tuple[str, str], str] = {}
@@ -186,10 +196,13 @@ def collect(pm: pluggy.PluginManager) -> Registry:
             assert isinstance(item, RulePackRef)
             _add(packs, owners, "rule pack", item.name, replace(item, owner=owner), owner)
     adapters: dict[str, AdapterSpec] = {}
+    kinds: dict[str, AdapterSpec] = {}
     for owner, items in _hook_results(pm, "lyncpolicy_adapters"):
         for item in items:
-            _check_item(owner, "adapter", item, lambda a: isinstance(a, AdapterSpec))
+            _check_item(owner, "adapter", item, _is_adapter)
             _add(adapters, owners, "adapter", item.name, item, owner)
+            for kind in item.kinds:
+                _add(kinds, owners, "input kind", kind, item, owner)
     reporters: dict[str, ReporterSpec] = {}
     for owner, items in _hook_results(pm, "lyncpolicy_reporters"):
         for item in items:

@@ -12,6 +12,7 @@ import pytest
 from archive_factory import GPG_SYMMETRIC, conf, tar_bytes
 from lyncpolicy.adapters.detect import InputKind, detect_input, iter_inputs
 
+import lyncpolicy.inputs as inputs
 from lyncpolicy.errors import InputError
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
@@ -223,7 +224,7 @@ def test_broken_json_is_unknown_but_json_named_conf_goes_to_tmsh(tmp_path: Path)
 def test_json_too_large_to_parse_is_judged_by_its_first_keys(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, head: str, expected: InputKind
 ) -> None:
-    monkeypatch.setattr(detect, "_MAX_JSON_PARSE_BYTES", 1024)
+    monkeypatch.setattr(inputs, "MAX_JSON_PARSE_BYTES", 1024)
     text = head + " " * 4096  # not valid JSON: proves it was not parsed
     assert kind_of(tmp_path, "big.json", text) == expected
 
@@ -343,7 +344,7 @@ def test_unreadable_files_and_folders_in_a_walk_are_warnings(
     # Tests run as root, where permissions do not stop reads: simulate the failures instead.
     real_detect, real_scandir = detect.detect_input, os.scandir
 
-    def failing_detect(path: str) -> InputKind:
+    def failing_detect(path: str, adapters: object = None) -> InputKind:
         if path.endswith("as3.json"):
             raise InputError("cannot read file: Permission denied", path=path)
         return real_detect(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import json
 import os
 import re
 import shutil
@@ -15,13 +16,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lyncpolicy.adapters.detect import detect_input
 
 from lyncpolicy import hookspecs
 from lyncpolicy.builtin_predicates import CORE_PREDICATES
 from lyncpolicy.builtin_rules import builtin_packs
-from lyncpolicy.errors import PluginError, RuleError
+from lyncpolicy.errors import InputError, PluginError, RuleError
 from lyncpolicy.findings import Report
-from lyncpolicy.hookspecs import RulePackRef, hookimpl, value_predicate
+from lyncpolicy.hookspecs import (
+    AdapterSpec,
+    Probe,
+    Reading,
+    ReadOptions,
+    RulePackRef,
+    hookimpl,
+    value_predicate,
+)
+from lyncpolicy.loader import load
 from lyncpolicy.plugins import (
     AUTOLOAD_ENV,
     DEFAULT_PLUGINS,
@@ -226,17 +237,13 @@ def test_reporters_and_adapters_registries() -> None:
         def render(self, report: Report, options: Mapping[str, object]) -> str:
             return "csv"
 
-    class Adapter:
-        name = "acme-json"
-        kinds = ("acme",)
-
-        def load(self, path: str, options: Mapping[str, object]) -> object:
-            return path
-
-    pm = manager_with(("acme", Plugin(reporters=[Reporter()], adapters=[Adapter()])))
+    pm = manager_with(("acme", Plugin(reporters=[Reporter()], adapters=[JsonishAdapter()])))
     registry = collect(pm)
     assert registry.reporters["acme-csv"].render(Report((), ()), {}) == "csv"
-    assert list(registry.adapters) == ["acme-json"]
+    # Built-in adapters are registered through the same hook, first.
+    assert list(registry.adapters) == ["archive", "terraform", "as3", "do", "tmsh", "acme-json"]
+    assert registry.owner("adapter", "tmsh") == "lyncpolicy.adapters.builtin"
+    assert registry.owner("adapter", "acme-json") == "acme"
     assert registry.owner("reporter", "acme-csv") == "acme"
     pm.register(Plugin(reporters=[Reporter()]), name="globex")
     with pytest.raises(PluginError, match="reporter 'acme-csv' is registered by both"):
@@ -244,6 +251,95 @@ def test_reporters_and_adapters_registries() -> None:
     pm = manager_with(("acme", Plugin(reporters=[object()])))
     with pytest.raises(PluginError, match="invalid reporter"):
         collect(pm)
+
+
+class JsonishAdapter:
+    """A minimal third-party adapter (the protocol, nothing more)."""
+
+    name = "acme-json"
+    kinds = ("acme",)
+    grouping = "file"
+    suffixes = (".acmejson",)
+
+    def detect(self, probe: Probe) -> str | None:
+        return None
+
+    def read(self, path: str, kind: str, options: ReadOptions) -> Reading:
+        return Reading()
+
+
+def test_an_input_kind_belongs_to_one_adapter() -> None:
+    class Thief(JsonishAdapter):
+        name = "thief"
+        kinds = ("tmsh",)
+
+    with pytest.raises(PluginError, match=re.escape(
+        "input kind 'tmsh' is registered by both 'lyncpolicy.adapters.builtin' and 'globex'"
+    )):
+        collect(manager_with(("globex", Plugin(adapters=[Thief()]))))
+
+
+@pytest.mark.parametrize("field, value", [("grouping", "device"), ("kinds", ()),
+                                          ("kinds", ("",))])
+def test_invalid_adapters_are_rejected(field: str, value: object) -> None:
+    adapter = JsonishAdapter()
+    setattr(adapter, field, value)
+    with pytest.raises(PluginError, match="plugin 'acme' registered an invalid adapter"):
+        collect(manager_with(("acme", Plugin(adapters=[adapter]))))
+
+
+def acme_adapters(monkeypatch: pytest.MonkeyPatch) -> tuple[AdapterSpec, ...]:
+    """The adapters of the built-ins and of the fixture package's plugin (imported from its
+    source folder), in registration order."""
+    monkeypatch.syspath_prepend(str(PLUGIN_PKG))
+    plugin = importlib.import_module("lyncpolicy_acme.plugin")
+    return tuple(collect(manager_with(("acme", plugin))).adapters.values())
+
+
+def test_a_plugin_adapter_reads_its_own_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    adapters = acme_adapters(monkeypatch)
+    examples = PLUGIN_PKG / "examples"
+    for jobs in (1, 2):  # 2: the adapters reach the worker processes
+        loaded = load([str(examples / "site1.acme"), str(examples / "site2.acme")],
+                      adapters=adapters, jobs=jobs)
+        assert loaded.errors == []
+        assert [u.unit.kind for u in loaded.units] == ["acme-inventory", "acme-inventory"]
+        assert [sorted(d.virtual_servers) for d in loaded.model.devices] == [
+            ["/Common/sip_5061", "/Common/web_444"], ["/Common/av_3479"]
+        ]
+        sip = loaded.model.devices[0].virtual_servers["/Common/sip_5061"]
+        assert (sip.port, sip.source.file) == (5061, str(examples / "site1.acme"))
+    # Without the plugin the same files are not inputs at all.
+    with pytest.raises(InputError, match="not a recognized input"):
+        load([str(examples / "site1.acme")])
+
+
+def test_content_claims_come_before_names_and_builtins_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adapters = acme_adapters(monkeypatch)
+    inventory_named_conf = tmp_path / "inventory.conf"
+    inventory_named_conf.write_text("#ACME-INVENTORY v1\n", encoding="utf-8")
+    tmsh_named_acme = tmp_path / "bigip.acme"
+    tmsh_named_acme.write_text("ltm pool /Common/p { }\n", encoding="utf-8")
+    prose_named_acme = tmp_path / "notes.acme"
+    prose_named_acme.write_text("just notes\n", encoding="utf-8")
+    assert detect_input(str(inventory_named_conf), adapters) == "acme-inventory"
+    assert detect_input(str(inventory_named_conf)) == "tmsh"  # by name, built-ins only
+    assert detect_input(str(tmsh_named_acme), adapters) == "tmsh"
+    assert detect_input(str(prose_named_acme), adapters) == "acme-inventory"  # by its suffix
+    assert detect_input(str(prose_named_acme)) == "unknown"
+
+
+def test_a_plugin_adapters_input_error_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adapters = acme_adapters(monkeypatch)
+    bad = tmp_path / "bad.acme"
+    bad.write_text("#ACME-INVENTORY v1\nvirtual only-a-name\n", encoding="utf-8")
+    [error] = load([str(bad)], adapters=adapters).errors
+    assert str(error) == (f"{bad}:2: expected 'virtual NAME ADDRESS:PORT' "
+                          "(fix the inventory line)")
 
 
 def test_duplicate_rule_ids_across_packs(tmp_path: Path) -> None:
@@ -418,6 +514,22 @@ def test_pip_installed_plugin_end_to_end(tmp_path: Path) -> None:
     assert "2 passed, 0 failed" in tested.stdout
     disabled = run_cli(python, "rules", "list", env={**env, AUTOLOAD_ENV: "1"}, cwd=tmp_path)
     assert "ACME-PORT-001" not in disabled.stdout
+    # The plugin's adapter reads its own format in a scan, in worker processes too.
+    examples = [str(PLUGIN_PKG / "examples" / name) for name in ("site1.acme", "site2.acme")]
+    scan = ["scan", *examples, "--select", "ACME-PORT-001", "--fail-on", "info",
+            "--format", "json", "--jobs", "2"]
+    scanned = run_cli(python, *scan, env=env, cwd=tmp_path)
+    assert scanned.returncode == 1, scanned.stderr
+    report = json.loads(scanned.stdout)
+    assert [(f["rule_id"], f["status"], f["object"], f["file"], f["line"])
+            for f in report["findings"] if f["status"] != "pass"] == [
+        ("ACME-PORT-001", "fail", "/Common/sip_5061", examples[0], 1),
+        ("ACME-PORT-001", "fail", "/Common/av_3479", examples[1], 1),
+    ]
+    assert [i["kind"] for i in report["inputs"]] == ["acme-inventory", "acme-inventory"]
+    without = run_cli(sys.executable, "scan", *examples, env=env, cwd=tmp_path)
+    assert without.returncode == 2
+    assert f"{examples[0]}: not a recognized input" in without.stderr
 
 
 def test_plugin_predicate_arguments_are_schema_checked(tmp_path: Path) -> None:
