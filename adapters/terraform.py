@@ -109,7 +109,6 @@ from .declarative import (
 )
 
 if TYPE_CHECKING:
-    from lyncpolicy.loader import LoadResult
     from lyncpolicy.model import Device
 
 Json = Mapping[str, Any]
@@ -1679,35 +1678,26 @@ def locate_block(
     return candidates[0] if len(candidates) == 1 else None
 
 
-def locate_sources(loaded: LoadResult, directory: str) -> int:
-    """``--tf-source DIR``: point every object read from a Terraform plan or state at the
-    ``.tf`` block of its resource (file and line), so SARIF and GitHub annotations land on the
-    code under review. The resource address and the plan change are kept; the plan or state
-    file stays named by the device (each Terraform input is a device of its own, named after
-    the file, and the report's inputs give its path). Objects whose block is not found (or is
-    ambiguous) keep the plan location. Returns how many objects were relocated."""
-    index = tf_block_index(directory)
-    moved = 0
-    for unit in loaded.units:
-        if unit.unit.kind != "terraform" or unit.device is None:
-            continue
-        unit.device, count = _relocated(unit.device, index, directory)
-        moved += count
-    return moved
-
-
-def _relocated(
-    device: Device, index: Mapping[tuple[str, str], Sequence[tuple[str, int]]], directory: str
-) -> tuple[Device, int]:
+def relocate_device(
+    device: Device, directory: str,
+    index: Mapping[tuple[str, str], Sequence[tuple[str, int]]] | None = None,
+) -> Device:
+    """``--tf-source DIR``: point every object of a device read from a Terraform plan or state
+    at the ``.tf`` block of its resource (file and line), so SARIF and GitHub annotations land
+    on the code under review. The resource address and the plan change are kept; the plan or
+    state file stays named by the device (each Terraform input is a device of its own, named
+    after the file, and the report's inputs give its path). Objects whose block is not found
+    (or is ambiguous) keep the plan location. ``index`` is :func:`tf_block_index` of
+    ``directory`` (made here when not given)."""
+    blocks = tf_block_index(directory) if index is None else index
     found: dict[str, tuple[str, int] | None] = {}
     changes: dict[str, Any] = {}
-    moved = 0
     for collection, items in device.collections():
         updated: dict[str, Any] = {}
         for key, obj in items.items():
             address = obj.source.resource
             if address is not None and address not in found:
-                found[address] = locate_block(index, directory, address)
+                found[address] = locate_block(blocks, directory, address)
             where = found.get(address) if address is not None else None
             if where is None:
                 updated[key] = obj
@@ -1715,6 +1705,5 @@ def _relocated(
             path, line = where
             updated[key] = replace(obj, source=replace(obj.source, file=path, line=line,
                                                        end_line=line))
-            moved += 1
         changes[collection] = updated
-    return replace(device, **changes), moved
+    return replace(device, **changes)

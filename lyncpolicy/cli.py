@@ -21,7 +21,7 @@ from lyncpolicy import __version__
 from lyncpolicy.errors import LyncpolicyError
 
 if TYPE_CHECKING:
-    from lyncpolicy.loader import LoadResult
+    from lyncpolicy.loader import LoadResult, UnitProcess
     from lyncpolicy.plugins import Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -92,11 +92,13 @@ def _load_inputs(
     verbose: bool, build_model: bool = True,
     on_fatal: Callable[[LoadResult, str], None] | None = None,
     registry: Registry | None = None,
+    process: UnitProcess | None = None,
 ) -> LoadResult:
     """Load inputs with the adapters of the plugin ``registry`` (made here when not given),
     print diagnostics and per-input errors, and stop with exit 2 when nothing could be read
     (or anything failed under --strict). ``on_fatal(loaded, why)`` runs first (scan writes its
-    requested reports, marked unsuccessful)."""
+    requested reports, marked unsuccessful). ``process`` runs on each unit where it was read
+    (:func:`lyncpolicy.loader.load`)."""
     from lyncpolicy.loader import load
 
     if registry is None:
@@ -122,7 +124,7 @@ def _load_inputs(
     # a fleet scan's memory and what the worker processes send back.
     loaded = load(paths, max_config_bytes=limit, build_model=build_model, jobs=workers,
                   progress=progress, keep_parsed=not build_model,
-                  adapters=tuple(registry.adapters.values()))
+                  adapters=tuple(registry.adapters.values()), process=process)
     diagnostics = loaded.all_diagnostics()
     for diagnostic in diagnostics:
         if verbose or diagnostic.level != "note":

@@ -21,9 +21,8 @@ if TYPE_CHECKING:
     from lyncpolicy.config import Config
     from lyncpolicy.findings import Finding, InputInfo, Report
     from lyncpolicy.loader import LoadResult
-    from lyncpolicy.model import Model
+    from lyncpolicy.pipeline import ScanResult
     from lyncpolicy.plugins import Registry
-    from lyncpolicy.rulepack import Rule
     from lyncpolicy.topology import Topology
 
 FAIL_ON = ("error", "warning", "info", "never")
@@ -139,18 +138,6 @@ def input_infos(loaded: LoadResult) -> tuple[InputInfo, ...]:
         device = names.get(i, unit.unit.label)
         infos.extend(InputInfo(path, unit.unit.kind, device) for path in unit.unit.paths)
     return tuple(infos)
-
-
-def load_rules_for(config: Config, registry: Registry) -> tuple[list[Rule], list[Rule]]:
-    """Every rule of the registered packs plus the config's packs, and those selected (with
-    severity overrides)."""
-    from lyncpolicy.hookspecs import RulePackRef
-    from lyncpolicy.plugins import load_rules
-    from lyncpolicy.selection import configure_rules
-
-    extra = [RulePackRef(os.path.basename(os.path.normpath(p)), p) for p in config.rules.packs]
-    known = load_rules(registry, extra)
-    return known, configure_rules(known, config.rules)
 
 
 def check_formats(registry: Registry, pairs: Sequence[tuple[str, str | None]]) -> None:
@@ -280,10 +267,10 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
         click.echo(f"lyncpolicy: using configuration {config.path}", err=True)
     if config_file is None and not isolated:
         _warn_about_other_configs(paths, config.path)
-    from lyncpolicy.plugins import collect, make_plugin_manager
+    from lyncpolicy.plugins import collect, load_rules_for, make_plugin_manager
 
     registry = collect(make_plugin_manager())
-    known, rules = load_rules_for(config, registry)
+    known, rules = load_rules_for(config.rules, registry)
     check_formats(registry, pairs)
     options: dict[str, object] = {
         "color": resolve_color(color),
@@ -304,27 +291,26 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
         report = build(rules, errors, input_infos(loaded), started)
         render_all(report, registry, [(n, o) for n, o in pairs if o is not None], options)
 
-    loaded = _load_inputs(paths, strict=strict, jobs=jobs, max_config_size=max_config_size,
-                          verbose=verbose, on_fatal=failed_report, registry=registry)
-    _refuse_overwriting(targets, [f for u in loaded.units for f in u.unit.paths])
-    if tf_source:  # --tf-source: objects of Terraform inputs point at their .tf blocks
-        from lyncpolicy.adapters.terraform import locate_sources
+    from lyncpolicy.pipeline import DeviceScanner, build_report
 
-        locate_sources(loaded, tf_source)
-    from lyncpolicy.pipeline import build_report, scan_model
+    # Each device is scanned where it is read (in worker processes for a fleet).
+    scanner = DeviceScanner(config.rules, config.deployment or None, tf_source, rules=rules)
+    loaded = _load_inputs(paths, strict=strict, jobs=jobs, max_config_size=max_config_size,
+                          verbose=verbose, on_fatal=failed_report, registry=registry,
+                          process=scanner)
+    _refuse_overwriting(targets, [f for u in loaded.units for f in u.unit.paths])
     from lyncpolicy.selection import override_findings, severity_overrides
 
-    model = loaded.model  # built once: it renames devices that share a hostname
-    result = scan_model(model, rules, config.deployment or None)
+    result = scan_result(loaded)
     findings = override_findings(
         result.findings, severity_overrides([r.id for r in rules], config.rules.severity)
     )
     if changed_only:
         findings = drop_unchanged(findings)
     # Waivers may name rules this run does not select: they are still known rules.
-    findings = _suppress(findings, model, config, baseline, [r.id for r in known], verbose)
+    findings = _suppress(findings, result, config, baseline, [r.id for r in known], verbose)
     report = build_report(
-        model, rules, result, findings,
+        rules, result, findings,
         inputs=input_infos(loaded), object_count=loaded.object_count(), started=started,
         errors=[str(e) for e in loaded.errors],
     )
@@ -341,15 +327,28 @@ def scan(paths: tuple[str, ...], config_file: str | None, isolated: bool,
     sys.exit(exit_code(findings, config.fail_on))
 
 
-def _suppress(findings: list[Finding], model: Model, config: Config,
+def scan_result(loaded: LoadResult) -> ScanResult:
+    """The scans of the devices read, named as the model names them (two inputs of one
+    hostname are told apart by their input)."""
+    from lyncpolicy.pipeline import DeviceScan, merge_scans
+
+    names = loaded.device_names()
+    return merge_scans([
+        unit.outcome.renamed(names[i])
+        for i, unit in enumerate(loaded.units)
+        if isinstance(unit.outcome, DeviceScan)
+    ])
+
+
+def _suppress(findings: list[Finding], result: ScanResult, config: Config,
               baseline: str | None, rule_ids: Sequence[str], verbose: bool) -> list[Finding]:
-    """Inline directives (descriptions), then waivers, then the baseline."""
+    """Inline directives (comments, descriptions), then waivers, then the baseline."""
     from lyncpolicy import suppressions
 
     applied = suppressions.suppress(
         findings,
         config,
-        inline=suppressions.inline_index(model),
+        inline=result.inline,
         baseline=suppressions.load_baseline(baseline) if baseline else None,
         rule_ids=rule_ids,
     )

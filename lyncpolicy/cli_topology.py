@@ -30,14 +30,13 @@ def _load(paths: Sequence[str], config_file: str | None, jobs: int | None,
           ) -> list[tuple[Device, Topology]]:
     from lyncpolicy.cli import _load_inputs
     from lyncpolicy.config import resolve_config
-    from lyncpolicy.pipeline import topologies_for
+    from lyncpolicy.topology import build_topology
 
     config = resolve_config(paths, config_file=config_file)
     loaded = _load_inputs(paths, strict=False, jobs=jobs, max_config_size="512M",
                           verbose=False)
-    model = loaded.model
-    topologies = topologies_for(model, config.deployment or None)
-    return [(device, topologies[device.name]) for device in model.devices]
+    deployment = config.deployment or None
+    return [(device, build_topology(device, deployment)) for device in loaded.model.devices]
 
 
 def _names(items: Sequence[str], limit: int = 4) -> str:

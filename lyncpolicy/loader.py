@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 # The unit kind of loose files grouped by folder; a unit of one file is named by its adapter.
 FOLDER_UNIT = "files"
+# Runs on a unit just read (see `load`); picklable, as it is sent to worker processes.
+UnitProcess = Callable[["UnitResult"], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,10 @@ class UnitResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     error: LyncpolicyError | None = None
     object_count: int = 0
+    # The device's name as built; kept when ``process`` drops the device.
+    device_name: str | None = None
+    # What ``process`` made of the device where the unit was read (a scan's findings).
+    outcome: object = None
 
 
 @dataclass(slots=True)
@@ -79,12 +85,12 @@ class LoadResult:
         )
 
     def device_names(self) -> dict[int, str]:
-        """Unit index -> the name its device has in :attr:`model` (units with a device)."""
-        counts = Counter(u.device.name for u in self.units if u.device is not None)
+        """Unit index -> the name its device has in :attr:`model` (units that built one)."""
+        counts = Counter(u.device_name for u in self.units if u.device_name is not None)
         return {
-            i: f"{u.device.name} [{u.unit.label}]" if counts[u.device.name] > 1 else u.device.name
+            i: f"{u.device_name} [{u.unit.label}]" if counts[u.device_name] > 1 else u.device_name
             for i, u in enumerate(self.units)
-            if u.device is not None
+            if u.device_name is not None
         }
 
     @property
@@ -187,7 +193,7 @@ def load_unit(
         base: Device | None = None
         if build_model and (inputs or not declared):
             base, diagnostics = build_device(inputs, unit.label)
-            result.device = base
+            result.device, result.device_name = base, base.name
             result.diagnostics.extend(diagnostics)
         if declared:
             # Read even without a model (`parse`), so unreadable inputs are still errors.
@@ -200,6 +206,7 @@ def load_unit(
             result.diagnostics.extend(parts.diagnostics)
             if build_model:
                 result.device = declarative.assemble(unit.label, parts, base)
+                result.device_name = result.device.name
     except LyncpolicyError as exc:
         result.error = exc
         return result
@@ -221,17 +228,29 @@ def _read(
     return adapter.read(path, kind, options)
 
 
-# The adapters of a worker process: sent once, when the worker starts, not with every unit.
-_worker_adapters: Sequence[AdapterSpec] | None = None
+# What every unit is read with in a worker process (adapters, ``process``): sent once, when
+# the worker starts, not with every unit.
+_worker: tuple[Sequence[AdapterSpec] | None, UnitProcess | None] = (None, None)
 
 
-def _start_worker(adapters: Sequence[AdapterSpec] | None) -> None:
-    global _worker_adapters
-    _worker_adapters = adapters
+def _start_worker(adapters: Sequence[AdapterSpec] | None, process: UnitProcess | None) -> None:
+    global _worker
+    _worker = (adapters, process)
 
 
 def _load_unit_for_pool(args: tuple[Unit, int | None, bool, bool]) -> UnitResult:
-    return load_unit(*args, adapters=_worker_adapters)
+    return _load_and_process(args, *_worker)
+
+
+def _load_and_process(
+    args: tuple[Unit, int | None, bool, bool],
+    adapters: Sequence[AdapterSpec] | None,
+    process: UnitProcess | None,
+) -> UnitResult:
+    result = load_unit(*args, adapters=adapters)
+    if process is not None and result.error is None:
+        process(result)
+    return result
 
 
 def load(
@@ -243,10 +262,16 @@ def load(
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
     adapters: Sequence[AdapterSpec] | None = None,
+    process: UnitProcess | None = None,
 ) -> LoadResult:
     """Read every input with ``adapters`` (default: the built-in ones; the CLI passes those
     of the plugin registry). Raises only for usage errors (a missing or unknown file named
-    explicitly); per-unit input errors are collected in ``LoadResult.errors``."""
+    explicitly); per-unit input errors are collected in ``LoadResult.errors``.
+
+    ``process`` runs on each unit read without error, in the process that read it (a
+    worker, for fleets), and may replace its device by an ``outcome``: a scan evaluates the
+    rules there, so that what comes back is findings rather than a whole model.
+    """
     units, notes = plan_units(paths, adapters)
     result = LoadResult(diagnostics=list(notes))
     args = [(unit, max_config_bytes, keep_parsed, build_model) for unit in units]
@@ -255,14 +280,14 @@ def load(
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=min(jobs, len(units)), initializer=_start_worker,
-                                 initargs=(adapters,)) as pool:
+                                 initargs=(adapters, process)) as pool:
             for done, unit_result in enumerate(pool.map(_load_unit_for_pool, args), 1):
                 result.units.append(unit_result)
                 if progress is not None:
                     progress(done, len(units))
     else:
         for done, arg in enumerate(args, 1):
-            result.units.append(load_unit(*arg, adapters=adapters))
+            result.units.append(_load_and_process(arg, adapters, process))
             if progress is not None:
                 progress(done, len(units))
     return result

@@ -9,49 +9,149 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from lyncpolicy import __version__
 from lyncpolicy.engine import evaluate
 from lyncpolicy.findings import Finding, InputInfo, Report
-from lyncpolicy.model import Model
+from lyncpolicy.model import Device, Model
 from lyncpolicy.rulepack import Rule
+from lyncpolicy.suppressions import InlineKey, InlineSuppression, inline_index
 from lyncpolicy.topology import Topology, build_topology, topology_to_jsonable
+
+if TYPE_CHECKING:
+    from lyncpolicy.config import RuleSettings
+    from lyncpolicy.loader import UnitResult
+
+Inline = dict[InlineKey, list[InlineSuppression]]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceScan:
+    """One device's part of a scan: everything later stages need, without the device itself
+    (a fleet computes it in the worker process that read the device, and sends only this)."""
+
+    device: str
+    findings: list[Finding]
+    topology: Topology
+    topology_json: dict[str, object]
+    inline: Inline
+
+    def renamed(self, name: str) -> DeviceScan:
+        """The same scan for the device called ``name`` (two inputs of one hostname)."""
+        if name == self.device:
+            return self
+        return DeviceScan(
+            name,
+            [replace(f, device=name) for f in self.findings],
+            replace(self.topology, device=name),
+            {**self.topology_json, "device": name},
+            {(name, path): found for (_, path), found in self.inline.items()},
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class ScanResult:
-    """Findings of one scan and the topology they were computed with."""
+    """Findings of one scan and the topology they were computed with, devices in name order.
+
+    ``inline`` holds the inline suppressions of the devices' objects (applied later, with the
+    waivers and the baseline: :mod:`lyncpolicy.suppressions`).
+    """
 
     findings: list[Finding]
     topologies: Mapping[str, Topology] = field(default_factory=dict)
+    topology_json: tuple[dict[str, object], ...] = ()
+    inline: Inline = field(default_factory=dict)
 
 
-def topologies_for(model: Model, deployment: Mapping[str, Any] | None) -> dict[str, Topology]:
-    """The recognized Edge deployment of every device (the intent applies to each)."""
-    return {device.name: build_topology(device, deployment) for device in model.devices}
+def scan_device(
+    device: Device, rules: Sequence[Rule], deployment: Mapping[str, Any] | None = None
+) -> DeviceScan:
+    """Infer the topology of ``device`` (the intent applies to each device) and evaluate
+    ``rules`` on it."""
+    topology = build_topology(device, deployment)
+    model = Model((device,))
+    return DeviceScan(
+        device.name,
+        evaluate(model, rules, topologies={device.name: topology}),
+        topology,
+        topology_to_jsonable([(device, topology)])["devices"][0],  # type: ignore[index]
+        inline_index(model),
+    )
+
+
+def merge_scans(scans: Sequence[DeviceScan]) -> ScanResult:
+    """The scan of several devices, in name order, so the report does not depend on the order
+    in which the inputs were named."""
+    ordered = sorted(scans, key=lambda scan: scan.device)
+    inline: Inline = {}
+    for scan in ordered:
+        inline.update(scan.inline)
+    return ScanResult(
+        [finding for scan in ordered for finding in scan.findings],
+        {scan.device: scan.topology for scan in ordered},
+        tuple(scan.topology_json for scan in ordered),
+        inline,
+    )
 
 
 def scan_model(
     model: Model, rules: Sequence[Rule], deployment: Mapping[str, Any] | None = None
 ) -> ScanResult:
-    """Infer the topology of every device and evaluate ``rules`` on it.
+    """Infer the topology of every device and evaluate ``rules`` on it."""
+    return merge_scans([scan_device(device, rules, deployment) for device in model.devices])
 
-    Devices are evaluated in name order, so the report does not depend on the order in which
-    the inputs were named.
+
+class DeviceScanner:
+    """Scans each unit's device where the unit was read, then drops the device.
+
+    Given to :func:`lyncpolicy.loader.load` as ``process``. A fleet reads its units in worker
+    processes: this object is sent to each worker once, without its compiled rules (closures
+    do not pickle), and the worker loads the rules again from the plugins and ``settings`` on
+    its first device. Only the :class:`DeviceScan` comes back, not the device, whose transfer
+    would cost about what reading it again does.
     """
-    model = in_name_order(model)
-    topologies = topologies_for(model, deployment)
-    return ScanResult(evaluate(model, rules, topologies=topologies), topologies)
 
+    def __init__(self, settings: RuleSettings, deployment: Mapping[str, Any] | None,
+                 tf_source: str | None = None, rules: Sequence[Rule] | None = None) -> None:
+        self.settings = settings
+        self.deployment = dict(deployment) if deployment else None
+        self.tf_source = tf_source
+        self._rules = rules
+        self._tf_blocks: Mapping[tuple[str, str], Sequence[tuple[str, int]]] | None = None
 
-def in_name_order(model: Model) -> Model:
-    return Model(tuple(sorted(model.devices, key=lambda device: device.name)))
+    def __getstate__(self) -> tuple[RuleSettings, dict[str, Any] | None, str | None]:
+        return self.settings, self.deployment, self.tf_source
+
+    def __setstate__(self, state: tuple[RuleSettings, dict[str, Any] | None, str | None]) -> None:
+        self.settings, self.deployment, self.tf_source = state
+        self._rules = None
+        self._tf_blocks = None
+
+    def rules(self) -> Sequence[Rule]:
+        if self._rules is None:
+            from lyncpolicy.plugins import collect, load_rules_for, make_plugin_manager
+
+            self._rules = load_rules_for(self.settings, collect(make_plugin_manager()))[1]
+        return self._rules
+
+    def __call__(self, result: UnitResult) -> None:
+        device = result.device
+        if device is None:
+            return
+        if self.tf_source and result.unit.kind == "terraform":
+            # --tf-source: objects of Terraform inputs point at their .tf blocks.
+            from lyncpolicy.adapters.terraform import relocate_device, tf_block_index
+
+            if self._tf_blocks is None:
+                self._tf_blocks = tf_block_index(self.tf_source)
+            device = relocate_device(device, self.tf_source, self._tf_blocks)
+        result.outcome = scan_device(device, self.rules(), self.deployment)
+        result.device = None
 
 
 def build_report(
-    model: Model,
     rules: Sequence[Rule],
     result: ScanResult,
     findings: Sequence[Finding],
@@ -62,20 +162,17 @@ def build_report(
     errors: Sequence[str] = (),
 ) -> Report:
     """The report reporters render (``findings`` after suppressions and overrides)."""
-    model = in_name_order(model)
     return Report(
         findings=tuple(findings),
         rules=tuple(rule.meta for rule in rules),
         inputs=tuple(sorted(inputs, key=lambda info: (info.device, info.path))),
-        devices=tuple(device.name for device in model.devices),
+        devices=tuple(result.topologies),
         object_count=object_count,
         elapsed_seconds=time.perf_counter() - started,
         tool_version=__version__,
         execution_successful=not errors,
         errors=tuple(errors),
-        topology=topology_to_jsonable(
-            [(device, result.topologies[device.name]) for device in model.devices]
-        ),
+        topology={"devices": list(result.topology_json)},
     )
 
 

@@ -25,6 +25,7 @@ from lyncpolicy.errors import PluginError
 from lyncpolicy.hookspecs import AdapterSpec, ReporterSpec, RulePackRef
 
 if TYPE_CHECKING:
+    from lyncpolicy.config import RuleSettings
     from lyncpolicy.rulepack import Rule
 
 ENTRY_POINT_GROUP: Final = "lyncpolicy"
@@ -240,3 +241,15 @@ def load_rules(
             rules[rule.id] = rule
             where[rule.id] = owner
     return [rules[key] for key in sorted(rules)]
+
+
+def load_rules_for(
+    settings: RuleSettings, registry: Registry
+) -> tuple[list[Rule], list[Rule]]:
+    """Every rule of the registered packs plus the packs of ``settings`` (a configuration's
+    ``rules:``), and those it selects (with its severity overrides)."""
+    from lyncpolicy.selection import configure_rules
+
+    extra = [RulePackRef(os.path.basename(os.path.normpath(p)), p) for p in settings.packs]
+    known = load_rules(registry, extra)
+    return known, configure_rules(known, settings)

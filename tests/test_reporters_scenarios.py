@@ -38,7 +38,7 @@ def _report(name: str, monkeypatch: pytest.MonkeyPatch) -> Report:
     rules = load_rules(collect(make_plugin_manager(load_entrypoints=False)))
     result = scan_model(loaded.model, rules, intent)
     report = build_report(
-        loaded.model, rules, result, result.findings,
+        rules, result, result.findings,
         inputs=input_infos(loaded), object_count=loaded.object_count(), started=0.0,
     )
     return dataclasses.replace(report, elapsed_seconds=0.0, tool_version="0.1.0")
