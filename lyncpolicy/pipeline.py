@@ -39,12 +39,19 @@ class DeviceScan:
     inline: Inline
 
     def renamed(self, name: str) -> DeviceScan:
-        """The same scan for the device called ``name`` (two inputs of one hostname)."""
+        """The same scan for the device called ``name`` (two inputs of one hostname, told
+        apart only once every input was read). Messages keep the hostname they name."""
         if name == self.device:
             return self
+
+        def rename(finding: Finding) -> Finding:
+            if finding.object_kind == "device" and finding.object_path == self.device:
+                return replace(finding, device=name, object_path=name)
+            return replace(finding, device=name)
+
         return DeviceScan(
             name,
-            [replace(f, device=name) for f in self.findings],
+            [rename(f) for f in self.findings],
             replace(self.topology, device=name),
             {**self.topology_json, "device": name},
             {(name, path): found for (_, path), found in self.inline.items()},
