@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_reporters_common import (
     check_golden,
     empty_report,
@@ -13,7 +15,7 @@ from test_reporters_common import (
     sample_report,
 )
 
-from lyncpolicy.reporters.text import use_color
+from lyncpolicy.reporters.text import simple_table, use_color
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -134,3 +136,38 @@ def test_device_level_findings_show_what_they_are_about() -> None:
     text = TextReporter().render(Report(findings=(finding,), rules=()), {"color": False})
     (row,) = [line for line in text.splitlines() if line.startswith("error")]
     assert row.split()[3:5] == ["bigip-a", "address=203.0.113.20"]
+
+
+# -- the table is tabulate's "simple" format, laid out without tabulate -------------------------
+
+_WORD = st.text(alphabet="abcdefghij-./:[]0123456789", min_size=1, max_size=30)
+_CELL = st.lists(_WORD, min_size=1, max_size=3).map(" ".join)
+_MESSAGE = st.lists(_WORD, min_size=1, max_size=40).map(" ".join)
+_COLORED = st.tuples(st.sampled_from(["", "\x1b[1;31m", "\x1b[33m", "\x1b[2m"]), _CELL).map(
+    lambda styled: f"{styled[0]}{styled[1]}\x1b[0m" if styled[0] else styled[1]
+)
+_ROW = st.tuples(_COLORED, _COLORED, _CELL, _CELL, _CELL, _CELL, _MESSAGE).map(list)
+
+
+@settings(max_examples=300, deadline=None)
+@given(groups=st.lists(st.lists(_ROW, min_size=1, max_size=5), min_size=1, max_size=4),
+       width=st.integers(min_value=30, max_value=90))
+def test_simple_table_lays_out_what_tabulate_does(
+    groups: list[list[list[str]]], width: int
+) -> None:
+    """Same bytes as tabulate for the text reporter's tables: severity groups apart, colored
+    cells, messages wrapped (words no longer than the width: a longer one is cut where
+    textwrap cuts it, which can differ from tabulate's own wrapper)."""
+    from tabulate import SEPARATING_LINE, tabulate
+
+    headers = ("severity", "status", "rule", "device", "object", "location", "message")
+    rows: list[list[str] | None] = []
+    for group in groups:
+        rows.extend([None] if rows else [])
+        rows.extend(group)
+    expected = tabulate(
+        [[SEPARATING_LINE] if row is None else row for row in rows],
+        headers=headers, tablefmt="simple", disable_numparse=True,
+        maxcolwidths=[None] * 6 + [width],
+    )
+    assert simple_table(headers, rows, width) == expected

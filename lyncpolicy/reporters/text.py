@@ -10,8 +10,10 @@ is unset (or empty) and standard output is a terminal.
 from __future__ import annotations
 
 import os
+import re
 import sys
-from collections.abc import Mapping
+import textwrap
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from lyncpolicy.findings import Finding, Report
@@ -68,13 +70,11 @@ def _message(finding: Finding) -> str:
 
 def table(findings: list[Finding], color: bool) -> str:
     """The findings as one table, a separating line between severity groups."""
-    from tabulate import SEPARATING_LINE, tabulate
-
-    rows: list[list[str]] = []
+    rows: list[list[str] | None] = []
     previous: str | None = None
     for finding in by_severity(findings):
         if previous is not None and finding.severity != previous:
-            rows.append([SEPARATING_LINE])
+            rows.append(None)
         previous = finding.severity
         rows.append(
             [
@@ -87,8 +87,57 @@ def table(findings: list[Finding], color: bool) -> str:
                 _message(finding),
             ]
         )
-    widths = [None] * (len(HEADERS) - 1) + [MESSAGE_WIDTH]
-    return tabulate(rows, headers=HEADERS, tablefmt="simple", maxcolwidths=widths)
+    return simple_table(HEADERS, rows, MESSAGE_WIDTH)
+
+
+_ANSI: Final = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _visible_width(cell: str) -> int:
+    return len(_ANSI.sub("", cell)) if "\x1b" in cell else len(cell)
+
+
+def simple_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str] | None], last_width: int
+) -> str:
+    """Text cells as tabulate's ``simple`` table (left-aligned, ``None`` rows as separating
+    lines), the last column wrapped at ``last_width``.
+
+    tabulate itself spends most of a fleet scan's text output guessing column types and
+    measuring widths through regular expressions; findings are text, so this lays them out
+    directly. Colored cells are measured without their escape sequences.
+    """
+    wrapper = textwrap.TextWrapper(width=last_width)
+    cells: list[list[list[str]] | None] = []
+    for row in rows:
+        if row is None:
+            cells.append(None)
+            continue
+        *first, last = (cell.strip() for cell in row)
+        wrapped = [last] if len(last) <= last_width else wrapper.wrap(last)
+        cells.append([[cell] for cell in first] + [wrapped or [""]])
+    widths = [len(header) + 2 for header in headers]
+    for row_cells in cells:
+        for index, lines in enumerate(row_cells or ()):
+            widths[index] = max(widths[index], *map(_visible_width, lines))
+
+    def line(parts: Sequence[str]) -> str:
+        return "  ".join(
+            part + " " * (width - _visible_width(part))
+            for part, width in zip(parts, widths, strict=True)
+        ).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    out = [line(headers), rule]
+    for row_cells in cells:
+        if row_cells is None:
+            out.append(rule)
+            continue
+        height = max(len(lines) for lines in row_cells)
+        for number in range(height):
+            out.append(line([lines[number] if number < len(lines) else ""
+                             for lines in row_cells]))
+    return "\n".join(out)
 
 
 class TextReporter:
