@@ -8,6 +8,7 @@ diagnostics with the file and line, never exceptions: one odd object must not hi
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -42,6 +43,7 @@ from lyncpolicy.model import (
     Profile,
     ProfileContext,
     ProfileRef,
+    PropertyLines,
     Route,
     RouteDomain,
     Rule,
@@ -103,6 +105,15 @@ class _Builder:
     hostname: str | None = None
     version: str | None = None
     raw_profiles: dict[str, tuple[TmshObject, TmshInput, bool]] = field(default_factory=dict)
+    # One tuple per distinct list of property names, and one bytes per distinct layout of their
+    # lines (objects of a kind mostly share both).
+    property_names: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    property_offsets: dict[bytes, bytes] = field(default_factory=dict)
+    # Networks by text and route domain: most virtuals have the same source (`0.0.0.0/0`), and
+    # parsing one is a fifth of reading a virtual.
+    networks: dict[tuple[str, int], Network] = field(default_factory=dict)
+    # A configuration has a handful of distinct masks; ipaddress parses each dotted one slowly.
+    masks: dict[tuple[str | None, int], int] = field(default_factory=dict)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -126,14 +137,41 @@ class _Builder:
     def default_rd(self, partition: str) -> int:
         return self.partition_rd.get(partition, 0)
 
+    def network(self, text: str, rd: int) -> Network:
+        """``parse_network(text, rd)``; a text it refuses raises again every time."""
+        key = (text, rd)
+        network = self.networks.get(key)
+        if network is None:
+            network = self.networks[key] = parse_network(text, rd)
+        return network
+
+    def mask(self, text: str | None, version: int) -> int:
+        """``parse_mask(text, version)``, once per distinct mask."""
+        key = (text, version)
+        length = self.masks.get(key)
+        if length is None:
+            length = self.masks[key] = parse_mask(text, version)
+        return length
+
+    def property_lines(self, obj: TmshObject, props: Mapping[str, Statement]) -> PropertyLines:
+        names = tuple(props)
+        names = self.property_names.setdefault(names, names)
+        first = obj.line
+        try:
+            offsets = bytes([s.line - first for s in props.values()])
+        except ValueError:
+            return PropertyLines(names, first, tuple(s.line - first for s in props.values()))
+        return PropertyLines(names, first, self.property_offsets.setdefault(offsets, offsets))
+
 
 def _source(obj: TmshObject, item: TmshInput) -> Source:
     return Source(obj.path, obj.line, obj.end_line, item.archive, item.member)
 
 
 def _partition_of(full_path: str) -> str:
+    # Interned: every object holds its partition's name, and a split makes a new string.
     parts = full_path.split("/")
-    return parts[1] if len(parts) > 2 else "Common"
+    return sys.intern(parts[1]) if len(parts) > 2 else "Common"
 
 
 def _resolve(name: str, partition: str) -> str:
@@ -142,9 +180,13 @@ def _resolve(name: str, partition: str) -> str:
 
 def _value(props: Mapping[str, Statement], key: str) -> str | None:
     stmt = props.get(key)
-    if stmt is None or not stmt.values:
+    if stmt is None:
         return None
-    return " ".join(stmt.values)
+    words = stmt.words
+    # Most properties are `key value`: the value is that word, no list or join needed.
+    if len(words) == 2:
+        return words[1]
+    return " ".join(words[1:]) if len(words) > 2 else None
 
 
 def _integer(text: str | None, default: T) -> int | T:
@@ -197,7 +239,9 @@ def _settings(obj: TmshObject) -> dict[str, str]:
     }
 
 
-def _common(obj: TmshObject, item: TmshInput, props: Mapping[str, Statement]) -> dict[str, Any]:
+def _common(
+    b: _Builder, obj: TmshObject, item: TmshInput, props: Mapping[str, Statement]
+) -> dict[str, Any]:
     full = obj.full_path or obj.type
     app_service = _value(props, "app-service")
     return {
@@ -207,7 +251,7 @@ def _common(obj: TmshObject, item: TmshInput, props: Mapping[str, Statement]) ->
         "app_service": None if app_service in (None, "none") else app_service,
         "description": _value(props, "description"),
         "directives": tuple(c for c in obj.comments if "lyncpolicy:" in c),
-        "property_lines": {key: stmt.line for key, stmt in props.items()},
+        "property_lines": b.property_lines(obj, props),
     }
 
 
@@ -242,7 +286,7 @@ def _read_partition(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     rd = _integer(_value(props, "default-route-domain"), 0)
     name = (obj.name or "").strip("/")
     b.partition_rd[name] = rd
-    common = _common(obj, item, props)
+    common = _common(b, obj, item, props)
     common["name"] = f"/{name}"
     # A partition is its own partition (as the AS3 and Terraform adapters say), whatever
     # `update-partition` was in effect where it was written.
@@ -252,7 +296,7 @@ def _read_partition(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
 
 def _read_node(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    common = _common(obj, item, props)
+    common = _common(b, obj, item, props)
     text = _value(props, "address")
     address = None
     if text is not None and text != "any6":
@@ -326,7 +370,7 @@ def _member(
 
 def _read_pool(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    common = _common(obj, item, props)
+    common = _common(b, obj, item, props)
     members = tuple(
         _member(b, item, common["partition"], common["source"])
         for item in _list_items(props.get("members"))
@@ -345,7 +389,7 @@ def _read_pool(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
 
 def _read_monitor(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    common = _common(obj, item, props)
+    common = _common(b, obj, item, props)
     defaults = _value(props, "defaults-from")
     b.add(
         "monitors",
@@ -361,13 +405,13 @@ def _read_monitor(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
 
 def _read_self(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    common = _common(obj, item, props)
+    common = _common(b, obj, item, props)
     text = _value(props, "address")
     address = network = None
     if text is not None:
         rd = b.default_rd(common["partition"])
         network = _parse_or_warn(
-            b, common["source"], obj.line, f"self IP {text!r}", lambda: parse_network(text, rd)
+            b, common["source"], obj.line, f"self IP {text!r}", lambda: b.network(text, rd)
         )
         host = text.split("/", 1)[0]
         address = _parse_or_warn(
@@ -392,7 +436,7 @@ def _read_vlan(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     b.add(
         "vlans",
         Vlan(
-            **_common(obj, item, props),
+            **_common(b, obj, item, props),
             tag=_integer(_value(props, "tag"), None),
             interfaces=tuple(_names_in(props.get("interfaces"))),
         ),
@@ -401,7 +445,7 @@ def _read_vlan(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
 
 def _read_route(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    common = _common(obj, item, props)
+    common = _common(b, obj, item, props)
     rd = b.default_rd(common["partition"])
     net_text = _value(props, "network")
     gw_text = _value(props, "gw")
@@ -411,7 +455,7 @@ def _read_route(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
             common["source"],
             obj.line,
             f"route network {net_text!r}",
-            lambda: parse_network(net_text, rd),
+            lambda: b.network(net_text, rd),
         )
         if net_text
         else None
@@ -441,7 +485,7 @@ def _read_route(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
 
 def _read_route_domain(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    common = _common(obj, item, props)
+    common = _common(b, obj, item, props)
     rd_id = _value(props, "id") or (obj.name or "").rsplit("/", 1)[-1]
     b.add(
         "route_domains",
@@ -456,7 +500,7 @@ def _read_route_domain(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
 
 def _read_snat(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    common = _common(obj, item, props)
+    common = _common(b, obj, item, props)
     rd = b.default_rd(common["partition"])
     origins: list[Network] = []
     for text in _names_in(props.get("origins")):
@@ -465,7 +509,7 @@ def _read_snat(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
             common["source"],
             obj.line,
             f"SNAT origin {text!r}",
-            partial(parse_network, text, rd),
+            partial(b.network, text, rd),
         )
         if parsed is not None:
             origins.append(parsed)
@@ -490,13 +534,13 @@ def _read_snatpool(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
     b.add(
         "snat_pools",
-        SnatPool(**_common(obj, item, props), members=tuple(_names_in(props.get("members")))),
+        SnatPool(**_common(b, obj, item, props), members=tuple(_names_in(props.get("members")))),
     )
 
 
 def _read_snat_translation(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    common = _common(obj, item, props)
+    common = _common(b, obj, item, props)
     text = _value(props, "address") or strip_folder(obj.name or "")
     address = _parse_or_warn(
         b,
@@ -513,7 +557,7 @@ def _read_snat_translation(b: _Builder, obj: TmshObject, item: TmshInput) -> Non
 
 def _read_nat(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    common = _common(obj, item, props)
+    common = _common(b, obj, item, props)
     rd = b.default_rd(common["partition"])
 
     def addr(key: str) -> Address | None:
@@ -542,7 +586,7 @@ def _read_nat(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
 
 def _read_virtual_address(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    common = _common(obj, item, props)
+    common = _common(b, obj, item, props)
     text = _value(props, "address") or strip_folder(obj.name or "")
     address = _parse_or_warn(
         b,
@@ -559,7 +603,7 @@ def _read_virtual_address(b: _Builder, obj: TmshObject, item: TmshInput) -> None
             common["source"],
             obj.line,
             f"mask {mask_text!r}",
-            lambda: parse_mask(mask_text, address.ip.version),
+            lambda: b.mask(mask_text, address.ip.version),
         )
     b.add(
         "virtual_addresses",
@@ -579,7 +623,7 @@ def _read_device_group(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     b.add(
         "device_groups",
         DeviceGroup(
-            **_common(obj, item, props),
+            **_common(b, obj, item, props),
             type=_value(props, "type") or "sync-only",
             devices=tuple(_names_in(props.get("devices"))),
         ),
@@ -587,12 +631,12 @@ def _read_device_group(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
 
 
 def _read_traffic_group(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
-    b.add("traffic_groups", TrafficGroup(**_common(obj, item, obj.properties())))
+    b.add("traffic_groups", TrafficGroup(**_common(b, obj, item, obj.properties())))
 
 
 def _read_app_service(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    common = _common(obj, item, props)
+    common = _common(b, obj, item, props)
     variables: dict[str, str] = {}
     for stmt in (props["variables"].block or []) if "variables" in props else []:
         if stmt.words and stmt.block is not None:
@@ -625,7 +669,7 @@ def _read_app_service(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
 
 
 def _read_irule(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
-    common = _common(obj, item, {})
+    common = _common(b, obj, item, {})
     b.add("irules", Rule(**common, text=obj.raw or ""))
 
 
@@ -699,7 +743,7 @@ def _build_profiles(b: _Builder) -> None:
         props = obj.properties()
         settings = _settings(obj)
         parent = settings.pop("defaults-from", None)
-        common = _common(obj, item, props)
+        common = _common(b, obj, item, props)
         fields_: dict[str, Any] = {
             **common,
             "kind": kind,
@@ -758,7 +802,7 @@ def _destination(
 
 def _read_virtual(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
     props = obj.properties()
-    common = _common(obj, item, props)
+    common = _common(b, obj, item, props)
     source: Source = common["source"]
     partition = common["partition"]
     rd = b.default_rd(partition)
@@ -781,7 +825,7 @@ def _read_virtual(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
             source,
             obj.line,
             f"mask {mask_text!r}",
-            lambda: parse_mask(mask_text, destination.ip.version),
+            lambda: b.mask(mask_text, destination.ip.version),
         )
         if mask is not None:
             destination_network = Network(
@@ -796,7 +840,7 @@ def _read_virtual(b: _Builder, obj: TmshObject, item: TmshInput) -> None:
         source,
         props["source"].line if "source" in props else obj.line,
         f"source {source_text!r}",
-        lambda: parse_network(source_text or default_source, src_rd),
+        lambda: b.network(source_text or default_source, src_rd),
     )
     snat_type, snat_pool = _snat(props, partition)
     vlans, mode = _vlans(props, partition)
@@ -889,25 +933,36 @@ def _add_referenced_builtins(b: _Builder) -> None:
 _BASE_PROFILE_FILES = ("profile_base.conf", "low_profile_base.conf")
 
 
-def build_device(inputs: Sequence[TmshInput], name: str) -> tuple[Device, list[Diagnostic]]:
-    """Build one device from its parsed files (order does not matter)."""
+def build_device(
+    inputs: Sequence[TmshInput], name: str, *, release: bool = False
+) -> tuple[Device, list[Diagnostic]]:
+    """Build one device from its parsed files (order does not matter).
+
+    ``release`` empties each input's object list: a caller that does not keep the parse
+    results (a scan) then frees every object's parse tree as soon as its model object is
+    built, so the two are never both whole in memory (together they were a scan's peak).
+    """
     b = _Builder(name)
     ordered = list(inputs)
-    all_objects: list[tuple[TmshObject, TmshInput]] = [
-        (obj, item) for item in ordered for obj in item.result.objects
+    # Reversed, to be taken from the end: an object read is no longer held here.
+    pending: list[tuple[TmshObject, TmshInput]] = [
+        (obj, item) for item in reversed(ordered) for obj in reversed(item.result.objects)
     ]
     for item in ordered:
         if b.version is None and item.result.tmsh_version:
             b.version = item.result.tmsh_version
+        if release:
+            item.result.objects.clear()
     # Partitions first: their default route domain qualifies every address inside them.
-    for obj, item in all_objects:
+    for obj, item in reversed(pending):
         if obj.type == "auth partition":
             _read_partition(b, obj, item)
     # Pools wait for nodes (members may name a node) and virtuals for pools, profiles and
     # virtual addresses; both keep file order.
     pools: list[tuple[TmshObject, TmshInput]] = []
     virtuals: list[tuple[TmshObject, TmshInput]] = []
-    for obj, item in all_objects:
+    while pending:
+        obj, item = pending.pop()
         kind = obj.type
         if kind.startswith(("ltm profile ", "ltm persistence ")) and obj.full_path:
             builtin = (item.member or obj.path).endswith(_BASE_PROFILE_FILES)
@@ -923,12 +978,15 @@ def build_device(inputs: Sequence[TmshInput], name: str) -> tuple[Device, list[D
             if reader is not None:
                 reader(b, obj, item)
     _build_profiles(b)
-    for obj, item in pools:
-        _read_pool(b, obj, item)
-    for obj, item in virtuals:
-        _read_virtual(b, obj, item)
+    pools.reverse()
+    while pools:
+        _read_pool(b, *pools.pop())
+    virtuals.reverse()
+    while virtuals:
+        _read_virtual(b, *virtuals.pop())
     _add_referenced_builtins(b)
-    collections: dict[str, Any] = {key: dict(value) for key, value in b.objects.items()}
+    # The builder's dicts become the device's: it is dropped here, so no copy is needed.
+    collections: dict[str, Any] = b.objects
     device = Device(
         name=b.hostname or name,
         hostname=b.hostname,

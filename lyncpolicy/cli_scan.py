@@ -160,15 +160,20 @@ def render_all(
 ) -> None:
     """Render each (format, file) pair; ``None`` is standard output. Formats are checked
     (:func:`check_formats`)."""
+    from lyncpolicy.reporters import write_report
+
     for name, output in pairs:
         color = bool(options.get("color")) and output is None
-        text = registry.reporters[name].render(report, {**options, "color": color})
+        reporter = registry.reporters[name]
         if output is None:
+            text = reporter.render(report, {**options, "color": color})
             # color=: keep the escapes `--color always` asked for, even through a pipe.
             click.echo(text, nl=not text.endswith("\n"), color=color)
         else:
+            # Written as it is rendered (when the reporter can): a JSON report of a large
+            # configuration is several times its size.
             with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text if text.endswith("\n") else text + "\n")
+                write_report(reporter, report, {**options, "color": color}, handle)
 
 
 def drop_unchanged(findings: Sequence[Finding]) -> list[Finding]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, NoReturn, TypeVar, cast
 
 from lyncpolicy.conditions import (
     UNKNOWN,
@@ -47,6 +47,29 @@ _EXPLANATORY = frozenset({"unknown", "undetermined", "actual", "count", "route_d
 MEMO: Final = "@memo"
 
 _T = TypeVar("_T")
+
+
+class _NoWitnesses(Mapping[str, object]):
+    """The witnesses of every finding that has none (most passes): one shared, read-only
+    mapping instead of an empty dict per finding. Pickles as a reference to the one instance
+    (fleet workers send their findings back)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> NoReturn:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __reduce__(self) -> str:
+        return "NO_WITNESSES"
+
+
+NO_WITNESSES: Final[Mapping[str, object]] = _NoWitnesses()
 
 
 class Memo:
@@ -269,7 +292,11 @@ def _finding(
     note: str = "",
 ) -> Finding:
     status = outcome.status
-    witnesses = {key: plain(value) for key, value in outcome.witnesses.items()}
+    witnesses = (
+        {key: plain(value) for key, value in outcome.witnesses.items()}
+        if outcome.witnesses
+        else NO_WITNESSES
+    )
     details: list[str] = []
     if item is not None:
         details.append(f"{item[0]}={label(item[1])}")

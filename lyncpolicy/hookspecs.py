@@ -110,7 +110,12 @@ class AdapterSpec(Protocol):
 
 @runtime_checkable
 class ReporterSpec(Protocol):
-    """An output format (``text``, ``json``, ``sarif``...)."""
+    """An output format (``text``, ``json``, ``sarif``...).
+
+    A reporter may also have ``write(report, options, stream)``, writing the same text to a
+    file as it goes (the JSON reporter does: its report can be several times the size of the
+    configuration); ``--output`` files then use it instead of ``render``.
+    """
 
     @property
     def name(self) -> str: ...

@@ -192,7 +192,8 @@ def load_unit(
             result.object_count += len(item.result.objects)
         base: Device | None = None
         if build_model and (inputs or not declared):
-            base, diagnostics = build_device(inputs, unit.label)
+            # Parse results nobody keeps are freed while the device is built (peak memory).
+            base, diagnostics = build_device(inputs, unit.label, release=not keep_parsed)
             result.device, result.device_name = base, base.name
             result.diagnostics.extend(diagnostics)
         if declared:

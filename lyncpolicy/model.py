@@ -68,6 +68,34 @@ class Source:
 NO_SOURCE = Source("<none>", 0, 0)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class PropertyLines(Mapping[str, int]):
+    """The line of each property of an object, as a mapping, in a fifth of a dict's memory: a
+    large configuration has some 100,000 properties, and a dict per object plus an ``int`` per
+    line were a quarter of its model.
+
+    ``names`` is the properties in order (objects with the same properties can share one
+    tuple); ``offsets`` holds each one's line minus ``first``: bytes when every offset is in
+    0-255 (a property more than 255 lines below the object's first line is rare), else ints.
+    """
+
+    names: tuple[str, ...]
+    first: int
+    offsets: bytes | tuple[int, ...]
+
+    def __getitem__(self, key: str) -> int:
+        try:
+            return self.first + self.offsets[self.names.index(key)]
+        except ValueError:
+            raise KeyError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
 @dataclass(frozen=True, slots=True)
 class BigIpObject:
     """Fields every model object has."""

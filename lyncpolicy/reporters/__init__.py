@@ -1,6 +1,8 @@
 """The built-in reporters, contributed through the ``lyncpolicy_reporters`` hook like any plugin.
 
-Each reporter has a ``name`` (the ``--format`` value) and ``render(report, options) -> str``.
+Each reporter has a ``name`` (the ``--format`` value) and ``render(report, options) -> str``;
+one whose output can outgrow the run's memory also has ``write(report, options, stream)``,
+which writes the same text without holding all of it (:func:`write_report` uses it for files).
 Options (all optional; unknown keys are ignored):
 
 - ``color`` (bool, text only; None: decided from ``NO_COLOR`` and the terminal),
@@ -22,6 +24,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import IO
 
 from lyncpolicy.findings import Report
 from lyncpolicy.hookspecs import ReporterSpec, hookimpl
@@ -53,6 +56,22 @@ class LazyReporter:
 
     def render(self, report: Report, options: Mapping[str, object]) -> str:
         return self.load().render(report, options)
+
+    def write(self, report: Report, options: Mapping[str, object], stream: IO[str]) -> None:
+        write_report(self.load(), report, options, stream)
+
+
+def write_report(
+    reporter: ReporterSpec, report: Report, options: Mapping[str, object], stream: IO[str]
+) -> None:
+    """Write ``reporter``'s output to ``stream`` (a file), ending with a newline: through its
+    ``write`` when it has one, else its ``render`` text."""
+    write = getattr(reporter, "write", None)
+    if write is not None:
+        write(report, options, stream)
+        return
+    text = reporter.render(report, options)
+    stream.write(text if text.endswith("\n") else text + "\n")
 
 
 def builtin_reporters() -> list[ReporterSpec]:

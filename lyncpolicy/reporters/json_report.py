@@ -6,15 +6,21 @@ the run's errors. ``summary`` is derived from the findings and ignored when the 
 back (:mod:`lyncpolicy.report_io`). Output is deterministic: keys in a fixed order, free-form
 mappings (witnesses, topology) with sorted keys, findings and rules in report order, so
 ``render -> load -> render`` gives the same bytes.
+
+The text is exactly ``json.dumps(to_document(report), indent=2, ensure_ascii=False)`` and a
+newline, written by :func:`chunks` one finding at a time: a report can be several times the size
+of the configuration it checks (a finding's fix may list a whole SNAT's origins), and
+``json.dumps`` holds the whole document, its pieces and the text at once, with an indenting
+encoder written in Python that was a fifth of a large scan's time.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Iterator, Mapping
+from json.encoder import encode_basestring
+from typing import IO, Any, Final
 
 from lyncpolicy.findings import Finding, Remediation, Report, RuleMeta, Suppression
 from lyncpolicy.model import Source
@@ -85,6 +91,79 @@ def _finding(finding: Finding) -> dict[str, Any]:
 
 def to_document(report: Report) -> dict[str, Any]:
     """The report as the JSON document ``schemas/report.schema.json`` describes."""
+    return {
+        **_head(report),
+        "findings": [_finding(finding) for finding in report.findings],
+        "topology": plain(report.topology),
+    }
+
+
+# A finding as _finding() lays it out, two levels deep: one %s per member.
+_FINDING_KEYS: Final = (
+    "rule_id", "severity", "status", "object", "object_kind", "device", "message", "file",
+    "line", "location", "source", "remediation", "suppression", "detail", "tags",
+    "fingerprint", "witnesses",
+)  # fmt: skip
+_FINDING_TEXT: Final = (
+    "{" + ",".join(f"\n      {encode_basestring(key)}: %s" for key in _FINDING_KEYS) + "\n    }"
+)
+
+
+def _finding_text(finding: Finding, sources: dict[int, str]) -> str:
+    """``_encode(_finding(finding), 2)``, without building the mapping first (findings are
+    most of a report); text members are encoded directly, the rest through :func:`_encode`."""
+    source = finding.source
+    members = (
+        finding.rule_id,
+        finding.severity,
+        finding.status,
+        finding.object_path,
+        finding.object_kind,
+        finding.device,
+        finding.message,
+        None if source is None else source.artifact,
+        None if source is None else source.line,
+        None if source is None else str(source),
+    )
+    source_text = sources.get(id(source))
+    if source_text is None:
+        source_text = sources[id(source)] = _record_text(source)
+    return _FINDING_TEXT % (
+        *[encode_basestring(v) if type(v) is str else _encode(v, 3) for v in members],
+        source_text,
+        _record_text(finding.remediation),
+        _record_text(finding.suppression),
+        _encode(finding.detail, 3),
+        _encode(list(finding.tags), 3),
+        _encode(finding.fingerprint, 3),
+        _encode(plain(finding.witnesses), 3),
+    )
+
+
+def _record_text(value: Source | Remediation | Suppression | None) -> str:
+    """``_encode(_record(value), 3)``."""
+    if value is None:
+        return "null"
+    parts = []
+    for name in _FIELD_NAMES.get(type(value)) or _field_names(value):
+        item = getattr(value, name)
+        text = encode_basestring(item) if type(item) is str else _encode(item, 4)
+        parts.append(f"\n        {encode_basestring(name)}: {text}")
+    return "{" + ",".join(parts) + "\n      }"
+
+
+def _field_names(value: Any) -> tuple[str, ...]:
+    return tuple(item.name for item in dataclasses.fields(value))
+
+
+# Looked up once per class, not per finding.
+_FIELD_NAMES: Final[Mapping[type, tuple[str, ...]]] = {
+    cls: _field_names(cls) for cls in (Source, Remediation, Suppression)
+}
+
+
+def _head(report: Report) -> dict[str, Any]:
+    """The document's members before ``findings``, in order."""
     counts = count(report.findings)
     return {
         "version": FORMAT_VERSION,
@@ -105,9 +184,99 @@ def to_document(report: Report) -> dict[str, Any]:
             "suppressed_by_kind": dict(counts.suppressed_by_kind),
         },
         "rules": [_rule(rule) for rule in report.rules],
-        "findings": [_finding(finding) for finding in report.findings],
-        "topology": plain(report.topology),
     }
+
+
+def chunks(report: Report) -> Iterator[str]:
+    """The text of the report in pieces of at most one finding each."""
+    yield "{"
+    for index, (key, value) in enumerate(_head(report).items()):
+        separator = "\n  " if index == 0 else ",\n  "
+        yield separator + encode_basestring(key) + ": " + _encode(value, 1)
+    if not report.findings:
+        yield ',\n  "findings": []'
+    # The text of each source, by identity: an object's findings share its Source.
+    sources: dict[int, str] = {}
+    for index, finding in enumerate(report.findings):
+        separator = ',\n  "findings": [\n    ' if index == 0 else ",\n    "
+        yield separator + _finding_text(finding, sources)
+    if report.findings:
+        yield "\n  ]"
+    yield ',\n  "topology": ' + _encode(plain(report.topology), 1) + "\n}\n"
+
+
+# "\n" and the indentation of each nesting level (deeper levels are made as needed).
+_NEWLINES: Final = ["\n" + "  " * level for level in range(8)]
+
+
+def _newline(level: int) -> str:
+    while len(_NEWLINES) <= level:
+        _NEWLINES.append("\n" + "  " * len(_NEWLINES))
+    return _NEWLINES[level]
+
+
+def _encode(value: object, level: int) -> str:
+    """``value`` as ``json.dumps(indent=2, ensure_ascii=False)`` writes it ``level`` deep
+    (same tests in the same order, so the same text)."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _float(value)
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        inner = _newline(level + 1)
+        items = [
+            encode_basestring(item) if type(item) is str else _encode(item, level + 1)
+            for item in value
+        ]
+        return "[" + inner + ("," + inner).join(items) + _newline(level) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = _newline(level + 1)
+        members = [
+            encode_basestring(key if type(key) is str else _key(key))
+            + ": "
+            + (encode_basestring(item) if type(item) is str else _encode(item, level + 1))
+            for key, item in value.items()
+        ]
+        return "{" + inner + ("," + inner).join(members) + _newline(level) + "}"
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value == math.inf:
+        return "Infinity"
+    if value == -math.inf:
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _key(key: object) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, float):
+        return _float(key)
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return int.__repr__(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
 class JsonReporter:
@@ -116,4 +285,9 @@ class JsonReporter:
     name = "json"
 
     def render(self, report: Report, options: Mapping[str, object]) -> str:
-        return json.dumps(to_document(report), indent=2, ensure_ascii=False) + "\n"
+        return "".join(chunks(report))
+
+    def write(self, report: Report, options: Mapping[str, object], stream: IO[str]) -> None:
+        """``render`` into ``stream`` without holding the whole text."""
+        for chunk in chunks(report):
+            stream.write(chunk)
