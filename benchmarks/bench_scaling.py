@@ -60,7 +60,14 @@ from bench_archives import (
     run_child,
     table,
 )
-from bench_parse import fmt_mb, fmt_s, load_generator, machine_info, package_version
+from bench_parse import (
+    fmt_mb,
+    fmt_s,
+    load_generator,
+    machine_info,
+    package_version,
+    use_bytecode_cache,
+)
 
 # Budgets of issue 9 (reported, never asserted).
 BUDGET_SCAN_1X_S = 1.0
@@ -610,6 +617,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "repetition, a small fleet, the GC profile at 1x only")
     parser.add_argument("--markdown", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
+    use_bytecode_cache()
     try:
         args.scales = sorted({int(k) for k in args.scales.split(",") if k.strip()})
     except ValueError:
