@@ -15,6 +15,7 @@ error reading FILE: ... please report it"), unless ``LYNCPOLICY_DEBUG`` asks for
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -248,7 +249,15 @@ def _load_and_process(
     adapters: Sequence[AdapterSpec] | None,
     process: UnitProcess | None,
 ) -> UnitResult:
-    result = load_unit(*args, adapters=adapters)
+    # Reading makes millions of small objects and no reference cycles: the cyclic collector
+    # would only walk the growing tree again and again (its time grew faster than the input).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        result = load_unit(*args, adapters=adapters)
+    finally:
+        if enabled:
+            gc.enable()
     if process is not None and result.error is None:
         process(result)
     return result

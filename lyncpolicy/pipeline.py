@@ -7,6 +7,7 @@ baselines) are applied to the report's findings afterwards (:mod:`lyncpolicy.sup
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -154,7 +155,14 @@ class DeviceScanner:
             if self._tf_blocks is None:
                 self._tf_blocks = tf_block_index(self.tf_source)
             device = relocate_device(device, self.tf_source, self._tf_blocks)
-        result.outcome = scan_device(device, self.rules(), self.deployment)
+        # The model is only read from here on: keep the cyclic collector from walking it again
+        # and again while findings are made (its time grew faster than the configuration).
+        # Unfrozen afterwards, so whatever of it ends up in cycles can still be collected.
+        gc.freeze()
+        try:
+            result.outcome = scan_device(device, self.rules(), self.deployment)
+        finally:
+            gc.unfreeze()
         result.device = None
 
 
