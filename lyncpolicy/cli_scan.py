@@ -218,7 +218,8 @@ def drop_unchanged(findings: Sequence[Finding]) -> list[Finding]:
 @click.option("--strict", is_flag=True,
               help="Input warnings and unreadable inputs are errors (exit 2).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Archives read in parallel (default: number of CPUs).")
+              help="Devices read and checked in parallel, one process each (default: number "
+                   "of CPUs).")
 @click.option("--max-config-size", default="512M", show_default=True,
               help="Cap on configuration text read from one archive.")
 @click.option("--verbose", "-v", is_flag=True, help="Also show notes about inputs and config.")
