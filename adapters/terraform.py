@@ -113,7 +113,6 @@ if TYPE_CHECKING:
 
 Json = Mapping[str, Any]
 
-TERRAFORM_KINDS: Final = frozenset({"terraform-plan", "terraform-show-state", "terraform-state"})
 # Object kinds the bigip provider has no resource for.
 CANNOT_EXPRESS: Final = frozenset(
     {"nats", FORWARDING_VIRTUALS, "route_domains", "snat_translations", "device_groups",

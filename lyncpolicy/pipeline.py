@@ -1,8 +1,11 @@
 """One scan, end to end: model -> topology -> rules -> findings -> report.
 
 Data flows one way; each stage is a plain function of the previous stage's output, so the
-CLI, the pre-commit hook and tests drive the same code. Suppressions (waivers, inline comments,
-baselines) are applied to the report's findings afterwards (:mod:`lyncpolicy.suppressions`).
+CLI, the pre-commit hook and tests drive the same code. A device is scanned on its own
+(:func:`scan_device`), where it was read (:class:`DeviceScanner`, in a worker for fleets), and
+the devices' scans are merged in name order (:func:`merge_scans`). Suppressions (waivers,
+inline comments, baselines) are applied to the merged findings afterwards
+(:mod:`lyncpolicy.suppressions`).
 """
 
 from __future__ import annotations
