@@ -1,13 +1,16 @@
 """Turn the paths a user names into parsed files and devices.
 
-Files that describe one BIG-IP form one *unit* of work and one device: every archive is a unit,
-every Terraform plan or state is a unit, and loose tmsh files and AS3/DO declarations are
+Input adapters (the ``lyncpolicy_adapters`` hook; the built-in ones by default) recognize each
+file and read it. Files that describe one BIG-IP form one *unit* of work and one device: an
+adapter with ``grouping = "file"`` makes every input a unit (an archive, a Terraform plan or
+state), and the inputs of ``"folder"`` adapters (loose tmsh files, AS3/DO declarations) are
 grouped by the folder they sit in (``config/partitions/<name>/`` joins its ``config/`` folder),
 so ``bigip_base.conf`` and ``bigip.conf`` side by side form one device, as do an AS3 and a DO
 declaration (objects of the declarations are laid over those of the tmsh files).
 
-Units are independent, so a fleet of archives is processed in parallel (``jobs``) with the
-standard library's process pool; results keep input order. One unreadable unit does not stop
+Units are independent, so a fleet is processed in parallel (``jobs``) with the standard
+library's process pool, and a ``process`` (a scan's rules) runs on each unit in the worker
+that read it; results keep input order. One unreadable unit does not stop
 the others: its error is collected and the caller decides the exit code. That holds for a
 defect too: an unexpected exception while reading a unit becomes that unit's error ("internal
 error reading FILE: ... please report it"), unless ``LYNCPOLICY_DEBUG`` asks for the traceback.
