@@ -30,11 +30,11 @@ INPUTS = [
 ]
 
 
-def _scan(jobs: int, tmp_path: Path) -> tuple[dict[str, object], str]:
+def _scan(jobs: int, tmp_path: Path, *extra: str) -> tuple[dict[str, object], str]:
     out = tmp_path / f"jobs{jobs}.json"
     result = subprocess.run(
         [sys.executable, "-m", "lyncpolicy", "scan", *map(str, INPUTS), "--isolated",
-         "--tf-source", str(TF / "src" / "b_av_snat"), "--jobs", str(jobs),
+         "--tf-source", str(TF / "src" / "b_av_snat"), "--jobs", str(jobs), *extra,
          "--format", "json", "--output", str(out), "--format", "text"],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )
@@ -72,6 +72,19 @@ def test_a_parallel_scan_reports_what_a_serial_scan_does(tmp_path: Path) -> None
     plan_files.discard(None)  # device-level findings without an object at fault
     assert plan_files and all(str(name).endswith(".tf") for name in plan_files)
     assert [d["device"] for d in serial["topology"]["devices"]] == devices  # type: ignore[index]
+
+
+def test_workers_check_the_rules_the_command_line_selects(tmp_path: Path) -> None:
+    selection = ("--select", "LYNC-EDGE-AV", "--ignore", "LYNC-EDGE-AV-004",
+                 "--fail-on", "info")
+    serial, _ = _scan(1, tmp_path, *selection)
+    parallel, _ = _scan(2, tmp_path, *selection)
+    assert parallel == serial
+    findings = serial["findings"]
+    assert isinstance(findings, list)
+    rule_ids = {f["rule_id"] for f in findings}
+    assert rule_ids and all(r.startswith("LYNC-EDGE-AV-") for r in rule_ids)
+    assert "LYNC-EDGE-AV-004" not in rule_ids
 
 
 def test_workers_send_back_scans_not_devices() -> None:
