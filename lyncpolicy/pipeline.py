@@ -118,10 +118,11 @@ class DeviceScanner:
     """Scans each unit's device where the unit was read, then drops the device.
 
     Given to :func:`lyncpolicy.loader.load` as ``process``. A fleet reads its units in worker
-    processes: this object is sent to each worker once, without its compiled rules (closures
-    do not pickle), and the worker loads the rules again from the plugins and ``settings`` on
-    its first device. Only the :class:`DeviceScan` comes back, not the device, whose transfer
-    would cost about what reading it again does.
+    processes, which get this object once when they start: forked workers inherit it whole;
+    where workers are spawned (macOS, Windows) it is pickled without its compiled rules
+    (closures do not pickle) and the worker loads them again from the plugins and
+    ``settings`` on its first device. Only the :class:`DeviceScan` comes back, not the
+    device, whose transfer would cost about what reading it again does.
     """
 
     def __init__(self, settings: RuleSettings, deployment: Mapping[str, Any] | None,
