@@ -43,6 +43,7 @@ from lyncpolicy.plugins import (
 from lyncpolicy.rulepack import check_paths, schema_json, shipped_schema_text
 
 DATA = Path(__file__).resolve().parent / "data"
+ROOT_EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PLUGIN_PKG = DATA / "plugin_pkg"
 UDP_PACK = DATA / "rulepacks" / "udp-snat"
 CORE = {p.name: p for p in CORE_PREDICATES}
@@ -547,3 +548,16 @@ def test_plugin_predicate_arguments_are_schema_checked(tmp_path: Path) -> None:
         f"{rule_file}:10:19: condition.acme.even_port: 'path' is a required property",
         f"{rule_file}:10:20: condition.acme.even_port: unknown key 'port' (allowed: path)",
     ]
+
+
+def test_adapters_survive_pickling_for_spawned_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where workers are spawned (macOS, Windows), the adapters reach them pickled."""
+    import pickle
+
+    adapters = acme_adapters(monkeypatch)
+    sent = pickle.loads(pickle.dumps(adapters))
+    assert [a.name for a in sent] == [a.name for a in adapters]
+    examples = PLUGIN_PKG / "examples"
+    loaded = load([str(examples / "site1.acme"), str(ROOT_EXAMPLES / "clean")], adapters=sent)
+    assert loaded.errors == []
+    assert [u.unit.kind for u in loaded.units] == ["acme-inventory", "files"]
