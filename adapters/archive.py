@@ -14,15 +14,15 @@ import gzip
 import os
 import re
 import shlex
-import stat
 import tarfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass
-from typing import BinaryIO, Final, Protocol, Self
+from typing import Final, Protocol, Self
 
 from lyncpolicy.diagnostics import Diagnostic
 from lyncpolicy.errors import InputError
+from lyncpolicy.inputs import open_regular_file
 
 DEFAULT_MAX_CONFIG_BYTES: Final = 512 * 1024 * 1024
 # Without an explicit cap, an archive may expand to this many times the config budget: a qkview
@@ -123,7 +123,8 @@ def read_archive(
     else:
         cap = _ArchiveCap(path, max_archive_bytes, _EXPLICIT_ARCHIVE_SIZE_HINT)
     walk = _ArchiveWalk(path, max_config_bytes, cap)
-    with _open_regular_file(path) as raw:
+    hint = "pass the .ucs, .qkview or .tar.gz file itself"
+    with open_regular_file(path, "archive", hint, hint) as raw:
         head = raw.read(512)
         _reject_non_archive(path, head)
         raw.seek(0)
@@ -436,32 +437,6 @@ class _ArchiveWalk:
         self.config_bytes += len(data)
         # Configs can hold stray non-UTF-8 bytes (pasted certificates, Latin-1 descriptions).
         return ArchiveMember(name, data.decode("utf-8", errors="replace"), info.size)
-
-
-def _open_regular_file(path: str) -> BinaryIO:
-    try:
-        mode = os.stat(path).st_mode
-        if stat.S_ISDIR(mode):
-            raise InputError(
-                "is a directory, not an archive",
-                path=path,
-                hint="pass the .ucs, .qkview or .tar.gz file itself",
-            )
-        if not stat.S_ISREG(mode):  # a FIFO or device would block or never end
-            raise InputError(
-                "not a regular file",
-                path=path,
-                hint="pass the .ucs, .qkview or .tar.gz file itself",
-            )
-        return open(path, "rb")  # closed by the caller's "with"
-    except FileNotFoundError:
-        raise InputError("no such file or directory", path=path, hint="check the path") from None
-    except OSError as err:
-        raise InputError(
-            f"cannot read archive: {err.strerror or err}",
-            path=path,
-            hint="check the file's permissions",
-        ) from None
 
 
 def _reject_non_archive(path: str, head: bytes) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 
 class LyncpolicyError(Exception):
     """Base class for every error lyncpolicy reports to the user.
@@ -60,8 +62,6 @@ def internal_error(path: str, exc: Exception) -> LyncpolicyError:
     """The error of an input whose reading raised ``exc``: a defect of lyncpolicy, reported as
     that input's error so the other inputs are still read. With ``LYNCPOLICY_DEBUG`` set,
     ``exc`` is raised again, for its traceback."""
-    import os
-
     if os.environ.get("LYNCPOLICY_DEBUG"):
         raise exc
     return LyncpolicyError(

@@ -12,7 +12,7 @@ import json
 import os
 import stat
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, BinaryIO, Final
 
 from lyncpolicy.diagnostics import Diagnostic
 from lyncpolicy.errors import InputError
@@ -46,21 +46,12 @@ class Probe:
     def of(cls, path: str) -> Probe:
         """Read the head of the file at ``path``. Raises :class:`InputError` when it is missing,
         a directory, not a regular file, or unreadable."""
-        try:
-            info = os.stat(path)
-            if stat.S_ISDIR(info.st_mode):
-                raise InputError("is a directory", path=path, hint="pass the files inside it")
-            if not stat.S_ISREG(info.st_mode):  # reading a FIFO or device could block forever
-                raise InputError("not a regular file", path=path,
-                                 hint="pass a file or a directory")
-            with open(path, "rb") as handle:
-                return cls(path, handle.read(HEAD_BYTES), info.st_size)
-        except FileNotFoundError:
-            raise InputError("no such file or directory", path=path,
-                             hint="check the path") from None
-        except OSError as err:
-            raise InputError(f"cannot read file: {err.strerror or err}", path=path,
-                             hint="check its permissions") from None
+        with open_regular_file(path, "file", "pass the files inside it",
+                               "pass a file or a directory") as handle:
+            try:
+                return cls(path, handle.read(HEAD_BYTES), os.fstat(handle.fileno()).st_size)
+            except OSError as err:
+                raise _unreadable(path, "file", err) from None
 
     @property
     def text(self) -> str:
@@ -86,6 +77,28 @@ class Probe:
                 except (OSError, ValueError, RecursionError):  # unreadable, not JSON, too deep
                     pass
         return self._document
+
+
+def open_regular_file(path: str, noun: str, directory_hint: str, special_hint: str) -> BinaryIO:
+    """``path`` opened for reading in binary. Raises :class:`InputError` (a one-line message
+    about the ``noun``, "file" or "archive") when it is missing, a directory, not a regular
+    file (a FIFO or a device would block or never end), or unreadable."""
+    try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError("is a directory", path=path, hint=directory_hint)
+        if not stat.S_ISREG(mode):
+            raise InputError("not a regular file", path=path, hint=special_hint)
+        return open(path, "rb")  # closed by the caller's "with"
+    except FileNotFoundError:
+        raise InputError("no such file or directory", path=path, hint="check the path") from None
+    except OSError as err:
+        raise _unreadable(path, noun, err) from None
+
+
+def _unreadable(path: str, noun: str, err: OSError) -> InputError:
+    return InputError(f"cannot read {noun}: {err.strerror or err}", path=path,
+                      hint="check its permissions")
 
 
 @dataclass(frozen=True, slots=True)
