@@ -22,7 +22,7 @@ from lyncpolicy.findings import Finding, InputInfo, Report
 from lyncpolicy.model import Device, Model
 from lyncpolicy.rulepack import Rule
 from lyncpolicy.suppressions import InlineKey, InlineSuppression, inline_index
-from lyncpolicy.topology import Topology, build_topology, topology_to_jsonable
+from lyncpolicy.topology import Topology, build_topology, device_to_jsonable
 
 if TYPE_CHECKING:
     from lyncpolicy.config import RuleSettings
@@ -87,7 +87,7 @@ def scan_device(
         device.name,
         evaluate(model, rules, topologies={device.name: topology}),
         topology,
-        topology_to_jsonable([(device, topology)])["devices"][0],  # type: ignore[index]
+        device_to_jsonable(device, topology),
         inline_index(model),
     )
 

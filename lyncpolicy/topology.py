@@ -861,7 +861,7 @@ def _order(item: Address | Network) -> tuple[int, ...]:
 
 def topology_to_jsonable(pairs: Sequence[tuple[Device, Topology]]) -> dict[str, object]:
     """The ``topology`` section of reports (and of ``lyncpolicy topology --format json``)."""
-    return {"devices": [_device_json(device, topology) for device, topology in pairs]}
+    return {"devices": [device_to_jsonable(device, topology) for device, topology in pairs]}
 
 
 def _text(value: object) -> str | None:
@@ -924,7 +924,8 @@ def _summary(topology: Topology) -> str:
     return text
 
 
-def _device_json(device: Device, topology: Topology) -> dict[str, object]:
+def device_to_jsonable(device: Device, topology: Topology) -> dict[str, object]:
+    """One device's entry of :func:`topology_to_jsonable`."""
     return {
         "device": topology.device,
         "found": topology.found,
